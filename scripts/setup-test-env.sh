@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs, idempotently:
+#   - the package itself with its test extras (current Python)
+#   - the real LiteLLM proxy in its own venv   (.venvs/litellm)
+#   - the real Open WebUI server in its own venv (.venvs/openwebui)
+#   - Debian packages used by tests: chromium (browser test), redis-server, nginx,
+#     docker-compose (compose file validation)
+# Usage: scripts/setup-test-env.sh [all|python|litellm|openwebui|debian]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+LITELLM_VERSION="1.108.0"
+OPENWEBUI_VERSION="0.12.4"
+TORCH_VERSION="2.13.0"   # CPU build that lies on this machine's disk; keeps the venv small
+VENVS="${OWUI_ROUTER_VENVS:-$PWD/.venvs}"
+PY="${PYTHON:-python3}"
+what="${1:-all}"
+
+log() { printf '[setup] %s\n' "$*"; }
+
+setup_python() {
+  log "package + test extras"
+  "$PY" -m pip install -q --disable-pip-version-check -e ".[test]"
+}
+
+setup_litellm() {
+  local v="$VENVS/litellm"
+  if [ -x "$v/bin/litellm" ] && "$v/bin/python" -c "import importlib.metadata as m,sys; sys.exit(m.version('litellm')!='$LITELLM_VERSION')" 2>/dev/null; then
+    log "litellm $LITELLM_VERSION already in $v"; return
+  fi
+  log "litellm[proxy]==$LITELLM_VERSION into $v"
+  "$PY" -m venv "$v"
+  "$v/bin/pip" install -q --disable-pip-version-check "litellm[proxy]==$LITELLM_VERSION"
+}
+
+setup_openwebui() {
+  local v="$VENVS/openwebui"
+  if [ -x "$v/bin/open-webui" ] && "$v/bin/python" -c "import importlib.metadata as m,sys; sys.exit(m.version('open-webui')!='$OPENWEBUI_VERSION')" 2>/dev/null; then
+    log "open-webui $OPENWEBUI_VERSION already in $v"; return
+  fi
+  log "open-webui==$OPENWEBUI_VERSION into $v (torch $TORCH_VERSION CPU first)"
+  "$PY" -m venv "$v"
+  "$v/bin/pip" install -q --disable-pip-version-check "torch==$TORCH_VERSION"
+  "$v/bin/pip" install -q --disable-pip-version-check "torch==$TORCH_VERSION" "open-webui==$OPENWEBUI_VERSION"
+}
+
+setup_debian() {
+  local need=()
+  command -v chromium >/dev/null || need+=(chromium chromium-driver)
+  command -v redis-server >/dev/null || need+=(redis-server)
+  command -v nginx >/dev/null || need+=(nginx)
+  command -v docker-compose >/dev/null || need+=(docker-compose)
+  if [ "${#need[@]}" -gt 0 ]; then
+    log "apt-get install ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    log "debian packages already present"
+  fi
+}
+
+case "$what" in
+  all) setup_python; setup_debian; setup_litellm; setup_openwebui ;;
+  python) setup_python ;;
+  litellm) setup_litellm ;;
+  openwebui) setup_openwebui ;;
+  debian) setup_debian ;;
+  *) echo "usage: $0 [all|python|litellm|openwebui|debian]" >&2; exit 2 ;;
+esac
