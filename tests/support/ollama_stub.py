@@ -1,0 +1,466 @@
+"""An Ollama-compatible stand-in server for tests (standard library only).
+
+It speaks the parts of Ollama's HTTP API that LiteLLM (1.108.0, `ollama_chat/` and `ollama/`
+providers), Open WebUI and our scripts use:
+
+    GET  /                 "Ollama is running"
+    GET  /api/version      {"version": ...}
+    GET  /api/tags         installed models
+    POST /api/show         {"model"|"name"} -> details, template, model_info, capabilities
+    POST /api/chat         non-stream JSON or NDJSON stream (images in messages accepted)
+    POST /api/generate     non-stream JSON or NDJSON stream
+    POST /api/embed        {"model","input"} -> {"embeddings": [[...]]}
+    POST /api/embeddings   legacy {"model","prompt"} -> {"embedding": [...]}
+    POST /api/pull         {"model"|"name","stream"} -> status lines; adds the model to /api/tags
+
+Every answer names the instance and the model, e.g. content "[inst-a llama3] reply to: hi".
+Test control (not part of Ollama):
+
+    GET  /_stats     {"name", "requests": {model: n}, "failed": {model: n}, "paths": {path: n},
+                      "images": n, "total": n, "fail_models": [...], "delay": s, "models": [...]}
+    POST /_control   {"fail_models": [...], "delay": 0.0, "reset": true}  (any subset)
+
+Use it in-process::
+
+    with OllamaStub("inst-a") as stub:   # binds 127.0.0.1 on a free port
+        stub.url; stub.stats(); stub.set_fail_models(["llama3"])
+
+or as a subprocess that a test can kill hard::
+
+    python tests/support/ollama_stub.py --port 23456 --name inst-a [--fail-models llama3] [--delay 0.05]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import signal
+import sys
+import threading
+import time
+from collections import Counter, deque
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Iterable
+
+DEFAULT_MODELS = ("llama3", "deepseek-coder", "llava", "mistral")
+OLLAMA_VERSION = "0.12.6"  # what /api/version reports; any recent version string works
+VISION_MODELS = {"llava", "llava-llama3", "bakllava", "llama3.2-vision", "moondream"}
+
+
+def normalize_model(name: str) -> str:
+    """`llama3:latest` and `llama3` are the same model for Ollama."""
+    name = (name or "").strip()
+    if name.endswith(":latest"):
+        name = name[: -len(":latest")]
+    return name
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _text_of(content: Any) -> str:
+    """Text of an Ollama message content (a string; tolerate OpenAI-style part lists too)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return ""
+
+
+class _State:
+    def __init__(self, name: str, models: Iterable[str], fail_models: Iterable[str], delay: float):
+        self.name = name
+        self.lock = threading.Lock()
+        self.models = [normalize_model(m) for m in models]
+        self.fail_models = {normalize_model(m) for m in fail_models}
+        self.delay = float(delay)
+        self.reset_counters()
+
+    def reset_counters(self) -> None:
+        self.requests: Counter = Counter()  # inference requests per model (chat/generate/embed)
+        self.failed: Counter = Counter()  # requests answered with HTTP 500 per model
+        self.paths: Counter = Counter()  # every request per path
+        self.images = 0  # images received in chat/generate requests
+        self.recent: deque = deque(maxlen=50)  # last request bodies (images replaced by sizes)
+
+    def snapshot(self) -> dict:
+        with self.lock:
+            return {
+                "name": self.name,
+                "requests": dict(self.requests),
+                "failed": dict(self.failed),
+                "paths": dict(self.paths),
+                "images": self.images,
+                "total": sum(self.requests.values()),
+                "fail_models": sorted(self.fail_models),
+                "delay": self.delay,
+                "models": list(self.models),
+                "recent": list(self.recent),
+            }
+
+
+def _make_handler(state: _State):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive like Ollama; streams use chunked encoding
+        server_version = "ollama-stub"
+
+        def log_message(self, fmt, *args):  # quiet; counters tell the story
+            pass
+
+        # ---------- plumbing ----------
+        def _body(self) -> dict:
+            n = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(n) if n else b""
+            if not raw:
+                return {}
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                return {"__invalid__": True}
+            return data if isinstance(data, dict) else {"__invalid__": True}
+
+        def _send_json(self, code: int, obj: Any) -> None:
+            data = json.dumps(obj).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+
+        def _send_text(self, code: int, text: str) -> None:
+            data = text.encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+
+        def _stream_ndjson(self, objs: Iterable[dict]) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-ndjson")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for obj in objs:
+                line = (json.dumps(obj) + "\n").encode()
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+
+        def _count_path(self) -> None:
+            with state.lock:
+                state.paths[self.path.split("?")[0]] += 1
+
+        # ---------- verbs ----------
+        def do_HEAD(self):
+            self.do_GET()
+
+        def do_GET(self):
+            self._count_path()
+            path = self.path.split("?")[0]
+            if path == "/":
+                return self._send_text(200, "Ollama is running")
+            if path == "/api/version":
+                return self._send_json(200, {"version": OLLAMA_VERSION})
+            if path == "/api/tags":
+                return self._send_json(200, {"models": [self._tag(m) for m in state.models]})
+            if path == "/api/ps":
+                return self._send_json(200, {"models": []})
+            if path == "/_stats":
+                return self._send_json(200, state.snapshot())
+            return self._send_text(404, "404 page not found")
+
+        def do_POST(self):
+            self._count_path()
+            path = self.path.split("?")[0]
+            body = self._body()
+            if body.get("__invalid__"):
+                return self._send_json(400, {"error": "invalid JSON body"})
+            if path == "/_control":
+                return self._control(body)
+            if path == "/api/show":
+                return self._show(body)
+            if path == "/api/pull":
+                return self._pull(body)
+            if path in ("/api/chat", "/api/generate", "/api/embed", "/api/embeddings"):
+                return self._inference(path, body)
+            return self._send_text(404, "404 page not found")
+
+        # ---------- endpoints ----------
+        def _tag(self, model: str) -> dict:
+            digest = hashlib.sha256(f"{state.name}/{model}".encode()).hexdigest()
+            family = "llama" if model != "mistral" else "mistral"
+            return {
+                "name": f"{model}:latest",
+                "model": f"{model}:latest",
+                "modified_at": _now(),
+                "size": 4_000_000_000,
+                "digest": digest,
+                "details": {
+                    "parent_model": "",
+                    "format": "gguf",
+                    "family": family,
+                    "families": [family] + (["clip"] if model in VISION_MODELS else []),
+                    "parameter_size": "7B",
+                    "quantization_level": "Q4_0",
+                },
+            }
+
+        def _control(self, body: dict) -> None:
+            with state.lock:
+                if body.get("reset"):
+                    state.reset_counters()
+                if "fail_models" in body:
+                    state.fail_models = {normalize_model(m) for m in body["fail_models"] or []}
+                if "delay" in body:
+                    state.delay = float(body["delay"] or 0)
+            return self._send_json(200, state.snapshot())
+
+        def _show(self, body: dict) -> None:
+            model = normalize_model(body.get("model") or body.get("name") or "")
+            if model not in state.models:
+                return self._send_json(404, {"error": f"model '{model}' not found"})
+            caps = ["completion"] + (["vision"] if model in VISION_MODELS else [])
+            return self._send_json(
+                200,
+                {
+                    "modelfile": f"# stand-in {model} on {state.name}\nFROM {model}\n",
+                    "parameters": "stop \"<|eot_id|>\"",
+                    "template": "{{ if .System }}{{ .System }}{{ end }}{{ .Prompt }}",
+                    "details": self._tag(model)["details"],
+                    "model_info": {"general.architecture": "llama", "llama.context_length": 8192},
+                    "capabilities": caps,
+                    "modified_at": _now(),
+                },
+            )
+
+        def _pull(self, body: dict) -> None:
+            model = normalize_model(body.get("model") or body.get("name") or "")
+            if not model:
+                return self._send_json(400, {"error": "model is required"})
+            with state.lock:
+                already = model in state.models
+                if not already:
+                    state.models.append(model)
+            steps = [{"status": "pulling manifest"}]
+            if not already:
+                steps.append({"status": f"pulling {model}", "digest": "sha256:0", "total": 1, "completed": 1})
+            steps += [{"status": "verifying sha256 digest"}, {"status": "writing manifest"}, {"status": "success"}]
+            if body.get("stream") is False:
+                return self._send_json(200, {"status": "success"})
+            return self._stream_ndjson(steps)
+
+        def _inference(self, path: str, body: dict) -> None:
+            model = normalize_model(body.get("model", ""))
+            if not model:
+                return self._send_json(400, {"error": "model is required"})
+            if model not in state.models:
+                return self._send_json(404, {"error": f"model '{model}' not found, try pulling it first"})
+            with state.lock:
+                failing = model in state.fail_models
+                delay = state.delay
+                n_images = 0
+                if path == "/api/chat":
+                    n_images = sum(len(m.get("images") or []) for m in body.get("messages") or [] if isinstance(m, dict))
+                elif path == "/api/generate":
+                    n_images = len(body.get("images") or [])
+                state.images += n_images
+                state.recent.append(
+                    {"path": path, "model": model, "stream": body.get("stream", True),
+                     "images": n_images, "options": body.get("options") or {}}
+                )
+                if failing:
+                    state.failed[model] += 1
+                else:
+                    state.requests[model] += 1
+            if delay:
+                time.sleep(delay)
+            if failing:
+                return self._send_json(500, {"error": f"[{state.name} {model}] simulated failure"})
+
+            tag = f"[{state.name} {model}]"
+            if path in ("/api/embed", "/api/embeddings"):
+                return self._embed(path, model, body)
+
+            if path == "/api/chat":
+                msgs = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+                users = [m for m in msgs if m.get("role") == "user"]
+                prompt = _text_of(users[-1].get("content")) if users else ""
+            else:
+                prompt = str(body.get("prompt") or "")
+            snippet = " ".join(prompt.split())[:60]
+            text = f"{tag} reply to: {snippet}"
+            if n_images:
+                text += f" (saw {n_images} image{'s' if n_images != 1 else ''})"
+            prompt_tokens = max(1, len(prompt.split()))
+            words = text.split(" ")
+            eval_count = len(words)
+            stream = body.get("stream", True)  # Ollama streams unless told not to
+            done_fields = {
+                "done": True,
+                "done_reason": "stop",
+                "total_duration": 1_000_000,
+                "load_duration": 1000,
+                "prompt_eval_count": prompt_tokens,
+                "prompt_eval_duration": 1000,
+                "eval_count": eval_count,
+                "eval_duration": 1000,
+            }
+            if path == "/api/chat":
+                if not stream:
+                    return self._send_json(
+                        200,
+                        {"model": model, "created_at": _now(),
+                         "message": {"role": "assistant", "content": text}, **done_fields},
+                    )
+
+                def chunks():
+                    for i, w in enumerate(words):
+                        piece = w if i == 0 else " " + w
+                        yield {"model": model, "created_at": _now(),
+                               "message": {"role": "assistant", "content": piece}, "done": False}
+                    yield {"model": model, "created_at": _now(),
+                           "message": {"role": "assistant", "content": ""}, **done_fields}
+
+                return self._stream_ndjson(chunks())
+
+            # /api/generate
+            if not stream:
+                return self._send_json(
+                    200, {"model": model, "created_at": _now(), "response": text, "context": [1, 2, 3], **done_fields}
+                )
+
+            def gen_chunks():
+                for i, w in enumerate(words):
+                    piece = w if i == 0 else " " + w
+                    yield {"model": model, "created_at": _now(), "response": piece, "done": False}
+                yield {"model": model, "created_at": _now(), "response": "", "context": [1, 2, 3], **done_fields}
+
+            return self._stream_ndjson(gen_chunks())
+
+        def _embed(self, path: str, model: str, body: dict) -> None:
+            def vec(s: str) -> list:
+                h = hashlib.sha256(f"{model}:{s}".encode()).digest()
+                return [round(b / 255.0, 4) for b in h[:8]]
+
+            if path == "/api/embeddings":  # legacy single-prompt endpoint
+                return self._send_json(200, {"embedding": vec(str(body.get("prompt") or ""))})
+            inp = body.get("input")
+            items = inp if isinstance(inp, list) else [inp if inp is not None else ""]
+            return self._send_json(
+                200,
+                {"model": model, "embeddings": [vec(str(s)) for s in items],
+                 "total_duration": 1000, "load_duration": 100,
+                 "prompt_eval_count": sum(max(1, len(str(s).split())) for s in items)},
+            )
+
+    return Handler
+
+
+class OllamaStub:
+    """An in-process stand-in Ollama server on 127.0.0.1 (a free port unless one is given)."""
+
+    def __init__(self, name: str = "inst-a", port: int = 0, host: str = "127.0.0.1",
+                 models: Iterable[str] = DEFAULT_MODELS, fail_models: Iterable[str] = (), delay: float = 0.0):
+        self.state = _State(name, models, fail_models, delay)
+        self.httpd = ThreadingHTTPServer((host, port), _make_handler(self.state))
+        self.httpd.daemon_threads = True
+        self.host, self.port = self.httpd.server_address[:2]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def name(self) -> str:
+        return self.state.name
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> "OllamaStub":
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name=f"ollama-stub-{self.name}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def stats(self) -> dict:
+        return self.state.snapshot()
+
+    def set_fail_models(self, models: Iterable[str]) -> None:
+        with self.state.lock:
+            self.state.fail_models = {normalize_model(m) for m in models}
+
+    def set_delay(self, seconds: float) -> None:
+        with self.state.lock:
+            self.state.delay = float(seconds)
+
+    def reset(self) -> None:
+        with self.state.lock:
+            self.state.reset_counters()
+
+    def __enter__(self) -> "OllamaStub":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+# ---------- helpers for a stub running in another process ----------
+def remote_stats(url: str, timeout: float = 5.0) -> dict:
+    import urllib.request
+
+    with urllib.request.urlopen(url.rstrip("/") + "/_stats", timeout=timeout) as r:
+        return json.loads(r.read())
+
+
+def remote_control(url: str, timeout: float = 5.0, **settings) -> dict:
+    """POST /_control, e.g. remote_control(url, fail_models=["llama3"], reset=True)."""
+    import urllib.request
+
+    req = urllib.request.Request(
+        url.rstrip("/") + "/_control", data=json.dumps(settings).encode(),
+        headers={"Content-Type": "application/json"}, method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return json.loads(r.read())
+
+
+def main(argv: list | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Ollama-compatible stand-in server for tests")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--name", default="inst-a", help="instance name shown in every reply")
+    ap.add_argument("--models", default=",".join(DEFAULT_MODELS), help="comma-separated installed models")
+    ap.add_argument("--fail-models", default="", help="comma-separated models that answer HTTP 500")
+    ap.add_argument("--delay", type=float, default=0.0, help="seconds to wait before each inference reply")
+    a = ap.parse_args(argv)
+    stub = OllamaStub(
+        a.name, port=a.port, host=a.host,
+        models=[m for m in a.models.split(",") if m],
+        fail_models=[m for m in a.fail_models.split(",") if m], delay=a.delay,
+    )
+
+    def _term(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _term)
+    print(f"ollama-stub {a.name} listening on {stub.url}", flush=True)
+    try:
+        stub.httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stub.httpd.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
