@@ -1,0 +1,201 @@
+"""The decision: messages and valves in, a Decision out. Routes are data; a decision is a value.
+
+Order of precedence, each step explaining itself in the Decision it returns:
+1. routing off (valve, user valve) or a model the router does not act on -> pass through;
+2. an override prefix (#code, #chat, #vision) in the last user message;
+3. images in the last user message -> the vision model (when one is set);
+4. the code score of the last user message against the threshold;
+5. a short follow-up in a coding (or image) conversation stays where the conversation was;
+6. everything else -> the chat model.
+"""
+
+import math
+from dataclasses import asdict, dataclass, field
+
+from pydantic import ValidationError
+
+from .signals import Signal, score_text, vocabulary
+from .text import clip, split_conversation
+from .valves import RouterUserValves, RouterValves
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    valve: str
+    description: str
+
+
+ROUTES = (
+    Route("code", "code_model", "writing, reading, debugging or running code, queries, formulas, markup"),
+    Route("chat", "chat_model", "everything else: questions, writing, summaries, translation"),
+    Route("vision", "vision_model", "messages with images"),
+)
+ROUTE_NAMES = tuple(route.name for route in ROUTES)
+FOLLOWUP_MAX_TOKENS = 4
+CHAT_BREAK = -2.0
+HISTORY_CODE_BLOCK = 4.0
+
+
+@dataclass
+class Decision:
+    route: str | None
+    model: str | None
+    score: float = 0.0
+    threshold: float = 0.0
+    signals: list = field(default_factory=list)
+    reason: str = ""
+    source: str = "passthrough"
+    confidence: float = 0.0
+    override: str | None = None
+
+    @property
+    def routed(self) -> bool:
+        return self.model is not None
+
+    def top_reasons(self, count: int = 3) -> list:
+        if self.source in ("override", "image", "history") or not self.signals:
+            return [self.reason]
+        wanted = (lambda w: w > 0) if self.route == "code" else (lambda w: w < 0)
+        labels = [label for label, weight in self.signals if wanted(weight)][:count]
+        return labels or [self.reason]
+
+    def status_text(self) -> str:
+        if not self.routed:
+            return f"router: {self.reason}"
+        return f"{self.model}: {', '.join(self.top_reasons())}"
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["signals"] = [[label, weight] for label, weight in self.signals]
+        data["status"] = self.status_text()
+        return data
+
+    def __str__(self):
+        lines = [
+            f"route:      {self.route or '-'}",
+            f"model:      {self.model or '- (request passes through unchanged)'}",
+            f"source:     {self.source}",
+            f"score:      {self.score:g} (threshold {self.threshold:g})",
+            f"confidence: {self.confidence:.2f}",
+            f"reason:     {self.reason}",
+        ]
+        if self.signals:
+            lines.append("signals:")
+            lines.extend(f"  {weight:+6.1f}  {label}" for label, weight in self.signals)
+        return "\n".join(lines)
+
+
+def coerce_valves(valves, model=RouterValves):
+    """A valves instance, a stored dict or None -> a valid instance; invalid fields fall back to defaults."""
+    if isinstance(valves, model):
+        return valves
+    if hasattr(valves, "model_dump"):
+        valves = valves.model_dump()
+    if not isinstance(valves, dict):
+        return model()
+    known = {k: v for k, v in valves.items() if k in model.model_fields}
+    try:
+        return model(**known)
+    except ValidationError as error:
+        bad = {str(e["loc"][0]) for e in error.errors() if e.get("loc")}
+        return model(**{k: v for k, v in known.items() if k not in bad})
+
+
+def model_ids(spec: str) -> set:
+    return {item.strip() for item in (spec or "").split(",") if item.strip()}
+
+
+def parse_override(text: str, prefix: str):
+    """'#code write X' -> ('code', '#code'); no override -> (None, None)."""
+    if not prefix or not isinstance(text, str):
+        return None, None
+    head = text.lstrip()[: len(prefix) + 8]
+    if not head.startswith(prefix):
+        return None, None
+    rest = head[len(prefix):]
+    for name in ROUTE_NAMES:
+        if rest.lower().startswith(name) and (len(rest) == len(name) or not rest[len(name)].isalnum()):
+            return name, prefix + rest[: len(name)]
+    return None, None
+
+
+def _confidence(score: float, threshold: float) -> float:
+    return round(1.0 / (1.0 + math.exp(-abs(score - threshold) / 2.0)), 2)
+
+
+def _passthrough(reason: str, valves) -> Decision:
+    return Decision(route=None, model=None, threshold=valves.threshold, reason=reason, source="passthrough")
+
+
+def _routed(route: str, valves, **fields) -> Decision:
+    model = getattr(valves, next(r.valve for r in ROUTES if r.name == route)) or None
+    return Decision(route=route, model=model, threshold=valves.threshold, **fields)
+
+
+def _context(history, valves, vocab):
+    """Score the earlier turns: (best code score among them, whether any of them carried images)."""
+    best, images, reply_has_code = None, False, False
+    for turn in history:  # newest first: an assistant reply precedes (in this order) the user turn it answered
+        if turn.role == "assistant":
+            reply_has_code = reply_has_code or "```" in turn.text
+            continue
+        images = images or turn.images > 0
+        score = score_text(clip(turn.text, valves.max_scan_chars), vocab).score
+        if reply_has_code:
+            score += HISTORY_CODE_BLOCK
+        best = score if best is None else max(best, score)
+        reply_has_code = False
+    return best, images
+
+
+def decide(messages, valves=None, user_valves=None, model_id=None) -> Decision:
+    """Decide where a conversation goes. Never raises for bad messages: they pass through."""
+    valves = coerce_valves(valves)
+    if not valves.enabled:
+        return _passthrough("routing is turned off (valve enabled=false)", valves)
+    if user_valves is not None and not coerce_valves(user_valves, RouterUserValves).enabled:
+        return _passthrough("routing is turned off for this user", valves)
+    allowed = model_ids(valves.route_from_models)
+    if model_id is not None and "*" not in allowed and model_id not in allowed:
+        return _passthrough(f"model '{model_id}' is not in route_from_models", valves)
+
+    conversation = split_conversation(messages, valves.history_depth)
+    ask = conversation.ask
+    if ask is None:
+        return _passthrough("no user message to route", valves)
+
+    forced, token = parse_override(ask.text, valves.override_prefix)
+    if forced:
+        decision = _routed(forced, valves, reason=token, source="override", confidence=1.0, override=token)
+        if decision.model is None:
+            return _passthrough(f"{token} asked, but the {forced} model valve is empty", valves)
+        return decision
+
+    if ask.images and valves.vision_model:
+        plural = "s" if ask.images > 1 else ""
+        return _routed("vision", valves, reason=f"{ask.images} image{plural}", source="image", confidence=1.0)
+
+    vocab = vocabulary(valves.use_builtin_keywords, valves.extra_code_keywords, valves.extra_chat_keywords)
+    scored = score_text(clip(ask.text, valves.max_scan_chars), vocab, followups=bool(conversation.history))
+    signals = [(s.label, s.weight) for s in scored.signals]
+    common = dict(score=round(scored.score, 2), signals=signals, confidence=_confidence(scored.score, valves.threshold))
+
+    if scored.score >= valves.threshold:
+        return _routed("code", valves, reason=f"code score {scored.score:g} >= {valves.threshold:g}", source="score", **common)
+
+    is_followup = scored.score > CHAT_BREAK and (scored.followup_hits > 0 or scored.tokens <= FOLLOWUP_MAX_TOKENS)
+    if conversation.history and is_followup:
+        context_score, context_images = _context(conversation.history, valves, vocab)
+        if context_images and valves.vision_model:
+            return _routed("vision", valves, reason="follow-up about an image", source="history", **common)
+        if context_score is not None and context_score >= valves.threshold:
+            common["signals"] = [("follow-up of a coding conversation", context_score)] + signals
+            return _routed("code", valves, reason="follow-up in a coding conversation", source="history", **common)
+
+    if not signals:
+        return _routed("chat", valves, reason="no code signals", source="default", **common)
+    return _routed("chat", valves, reason=f"code score {scored.score:g} < {valves.threshold:g}", source="score", **common)
+
+
+__all__ = ["Decision", "Route", "ROUTES", "Signal", "decide", "coerce_valves"]

@@ -1,0 +1,241 @@
+"""Signals: what in a piece of text points to code or away from it, each with a weight.
+
+Two kinds feed the score:
+- words and phrases (lexicon.py plus the valves' extra keywords), matched on whole folded words,
+  longest phrase first, each counted once;
+- structure in the raw text: fenced blocks, lines of code, stack traces, shell commands, SQL,
+  file names with code extensions, spreadsheet formulas, LaTeX, regular expressions.
+The sum of the weights is the code score; the router compares it with the threshold.
+"""
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .lexicon import AMBIGUOUS, CHAT_TERMS, CODE_TERMS, FOLLOWUP_TERMS
+from .text import fold
+
+_TOKEN = re.compile(r"[a-z0-9_]+(?:\+\+|#)?")
+
+
+@dataclass(frozen=True)
+class Signal:
+    label: str
+    weight: float
+
+    def __str__(self):
+        return f"{self.label} ({self.weight:+g})"
+
+
+@dataclass
+class Scored:
+    score: float
+    signals: list
+    tokens: int
+    followup_hits: int = 0
+
+
+class Vocabulary:
+    """Phrases -> weight (positive: code, negative: not code), with a longest-match lookup on tokens."""
+
+    def __init__(self, weights: dict, ambiguous: dict):
+        self.weights = weights
+        self.ambiguous = ambiguous
+        self.lengths = {}
+        for phrase in list(weights) + list(ambiguous):
+            words = phrase.split()
+            if words:
+                self.lengths.setdefault(words[0], set()).add(len(words))
+        self.lengths = {first: sorted(ns, reverse=True) for first, ns in self.lengths.items()}
+
+    def matches(self, tokens):
+        """Yield each phrase found, longest first at every position, without overlaps."""
+        i, n = 0, len(tokens)
+        lengths, weights, ambiguous = self.lengths, self.weights, self.ambiguous
+        while i < n:
+            sizes = lengths.get(tokens[i])
+            step = 1
+            if sizes:
+                for size in sizes:
+                    if i + size > n:
+                        continue
+                    phrase = tokens[i] if size == 1 else " ".join(tokens[i:i + size])
+                    if phrase in weights or phrase in ambiguous:
+                        yield phrase
+                        step = size
+                        break
+            i += step
+
+
+def parse_keywords(spec: str, default_weight: float) -> dict:
+    """'terraform:3, helm' -> {'terraform': 3.0, 'helm': default}. Bad entries are skipped."""
+    out = {}
+    if not isinstance(spec, str):
+        return out
+    for item in spec.replace("\n", ",").split(","):
+        word, _, weight = item.partition(":")
+        phrase = " ".join(_TOKEN.findall(fold(word)))
+        if not phrase:
+            continue
+        try:
+            value = float(weight) if weight.strip() else default_weight
+        except ValueError:
+            value = default_weight
+        out[phrase] = abs(value)
+    return out
+
+
+@lru_cache(maxsize=32)
+def vocabulary(use_builtin: bool = True, extra_code: str = "", extra_chat: str = "") -> Vocabulary:
+    weights, ambiguous = {}, {}
+    if use_builtin:
+        weights.update(CODE_TERMS)
+        weights.update({phrase: -w for phrase, w in CHAT_TERMS.items()})
+        ambiguous = AMBIGUOUS
+    weights.update(parse_keywords(extra_code, 2.0))
+    weights.update({phrase: -w for phrase, w in parse_keywords(extra_chat, 2.0).items()})
+    return Vocabulary(weights, ambiguous)
+
+
+_FOLLOWUP = Vocabulary({phrase: 1 for phrase in FOLLOWUP_TERMS}, {})
+
+# ---- structure of the raw text ------------------------------------------------------------------
+
+_CODE_LINE = re.compile(
+    r"^\s*(?:def |class \w|import [\w.]+|from [\w.]+ import|return\b|elif\b|except\b|try:|finally:|raise \w"
+    r"|async def|public |private |protected |static |void |let |const |var |function\b|fn \w|func \w"
+    r"|package [\w.]+;?$|using [\w.]+;|namespace |#include|#define|template\s*<|struct \w|impl\b|pub fn"
+    r"|println!|console\.\w+\(|print\(|printf\(|echo |System\.out|SELECT |INSERT |UPDATE \w+ SET|CREATE "
+    r"|//|/\*|\*/|#!|@\w+\(?|<\?php|\w+\s*:=)"
+    r"|(?:[;{}]|\):|\) \{|=>)\s*$"
+    r"|^\s*(?:if|for|while|switch|else|foreach)\b.*[:{]\s*$"
+    r"|^\s*[A-Za-z_][\w.\[\]\"']*\s*(?:=|\+=|-=|\*=)\s*[\w\"'\[\({-]"
+    r"|^(?: {4}|\t)+\S.*[(){}\[\];=:]",
+    re.M,
+)
+_STACK_TRACE = re.compile(
+    r"Traceback \(most recent call last\)|^\s*File \"[^\"]+\", line \d+|^\s+at [\w.$<>]+\([\w.]+:\d+\)"
+    r"|^\s+at .+ \(.+:\d+:\d+\)|Segmentation fault|core dumped|panicked at|^panic: |npm ERR!|error\[E\d{4}\]"
+    r"|Exception in thread|^\s*\w+(?:\.\w+)+(?:Error|Exception)\b|undefined is not a function|Cannot read propert",
+    re.M,
+)
+_ERROR_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception)\b|\bE[A-Z]{3,}\b(?=:)|\berrno\b")
+_SHELL = re.compile(
+    r"^\s*(?:\$|#|PS [A-Z]:\\[^>]*>)\s+(?:sudo|apt|pip|npm|npx|git|docker|cd|ls|mkdir|rm|cp|mv|chmod|curl|wget|python3?|node|make|ssh|kubectl|brew|cargo|go)\b"
+    r"|\b(?:sudo|apt-get|apt|pip3?|npm|npx|yarn|git|docker|kubectl|brew|systemctl|journalctl|chmod|chown|ssh|scp|rsync|tar|grep|curl|wget)"
+    r" +(?:-{1,2}[\w-]+|install|run|add|commit|push|pull|clone|status|checkout|build|exec|logs|restart|start|apply|get|init)\b",
+    re.M,
+)
+_SQL = re.compile(
+    r"\bSELECT\b[\s\S]{1,300}?\bFROM\b|\bINSERT\s+INTO\b|\bCREATE\s+(?:TABLE|INDEX|VIEW)\b|\bUPDATE\s+\w+\s+SET\b"
+    r"|\bDELETE\s+FROM\b|\b(?:INNER|LEFT|RIGHT|OUTER)\s+JOIN\b|\bGROUP\s+BY\b|\bALTER\s+TABLE\b"
+    r"|\bselect\s+(?:\*|\w+\.\w+|count\(|distinct\b)",
+)
+_FILE_NAME = re.compile(
+    r"\b[\w-]+\.(py|ipynb|js|mjs|ts|tsx|jsx|java|kt|go|rs|cpp|cc|cxx|hpp|h|c|cs|rb|php|swift|scala|sh|bash|ps1|bat"
+    r"|sql|ya?ml|toml|ini|env|json|xml|html?|css|scss|vue|svelte|lua|pl|dart|r|jl|tf|gradle|lock|cfg|conf|log)\b"
+)
+_NOT_FILE = frozenset(("e.g", "i.e", "a.c", "d.c", "p.s"))
+_FORMULA = re.compile(
+    r"=\s*[A-Z][A-Z0-9.]{1,15}\(|\b[A-Z]{1,3}\$?\d{1,6}:\$?[A-Z]{1,3}\$?\d{1,6}\b"
+)
+_LATEX = re.compile(
+    r"\\(?:begin|end|frac|sum|int|sqrt|documentclass|usepackage|section|mathbb|mathrm|alpha|beta|left|right|label"
+    r"|cite|textbf|item|includegraphics|newcommand)\b|\$\$[^$]{1,200}\$\$"
+)
+_REGEX = re.compile(r"\\[dwsbDWS][+*?{]|\[\^?[a-zA-Z0-9]-[a-zA-Z0-9][^\]]*\][+*?{]|\(\?[:=!<]|\^\\|\\\.\w")
+_HTML = re.compile(r"</?(?:div|span|html|body|head|script|style|table|tr|td|ul|li|button|input|form|a|p|img|h[1-6])\b[^<>]{0,200}>")
+_CALL = re.compile(r"\b[A-Za-z_][\w.]*\([^()\n]{0,80}\)")
+_IDENT = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\b[a-z]+[A-Z][a-z0-9]+[A-Za-z0-9]*\b")
+
+
+def structure_signals(raw: str) -> list:
+    """Signals from the shape of the raw text; each kind counted once, some scaled by how often they appear."""
+    found = []
+    if "```" in raw:
+        found.append(Signal("code block", 4.0))
+    if _STACK_TRACE.search(raw):
+        found.append(Signal("stack trace", 5.0))
+    elif _ERROR_NAME.search(raw):
+        found.append(Signal("error message", 3.0))
+    code_lines = 0
+    for _ in _CODE_LINE.finditer(raw):
+        code_lines += 1
+        if code_lines >= 4:
+            break
+    if code_lines:
+        found.append(Signal(f"code syntax ({code_lines}{'+' if code_lines >= 4 else ''} lines)", min(5.0, 1.5 * code_lines)))
+    if _SHELL.search(raw):
+        found.append(Signal("shell command", 3.0))
+    if _SQL.search(raw):
+        found.append(Signal("SQL", 4.0))
+    for match in _FILE_NAME.finditer(raw):
+        if match.group(0).lower() not in _NOT_FILE:
+            found.append(Signal(f"file .{match.group(1).lower()}", 3.0))
+            break
+    if _FORMULA.search(raw):
+        found.append(Signal("spreadsheet formula", 4.0))
+    if _LATEX.search(raw):
+        found.append(Signal("LaTeX", 3.0))
+    if _REGEX.search(raw):
+        found.append(Signal("regex syntax", 3.0))
+    if len(_HTML.findall(raw, 0, 20000)) >= 2:
+        found.append(Signal("HTML tags", 2.0))
+    calls = 0
+    for _ in _CALL.finditer(raw):
+        calls += 1
+        if calls >= 3:
+            break
+    if calls:
+        found.append(Signal("call syntax", 1.0 if calls < 3 else 2.0))
+    idents = 0
+    for _ in _IDENT.finditer(raw):
+        idents += 1
+        if idents >= 2:
+            found.append(Signal("code identifiers", 1.5))
+            break
+    return found
+
+
+def _negated(words, tokens_set, joined):
+    for word in words:
+        if (" " in word and f" {word} " in joined) or word in tokens_set:
+            return word
+    return None
+
+
+def keyword_signals(tokens: list, vocab: Vocabulary) -> list:
+    found, seen = [], set()
+    tokens_set = None
+    joined = None
+    for phrase in vocab.matches(tokens):
+        if phrase in seen:
+            continue
+        seen.add(phrase)
+        weight = vocab.weights.get(phrase)
+        if weight is None:  # an ambiguous word: code unless its other meaning is around
+            weight, label, others = vocab.ambiguous[phrase]
+            if tokens_set is None:
+                tokens_set = set(tokens)
+                joined = " " + " ".join(tokens) + " "
+            other = _negated(others, tokens_set, joined)
+            if other:
+                found.append(Signal(f"{label} (as in {other})", 0.0))
+                continue
+            found.append(Signal(label, float(weight)))
+        elif weight:
+            found.append(Signal(phrase, float(weight)))
+    return found
+
+
+def tokenize(text: str) -> list:
+    return _TOKEN.findall(fold(text))
+
+
+def score_text(raw: str, vocab: Vocabulary, followups: bool = False) -> Scored:
+    """Score one message's text. `raw` should already be clipped to the scan limit."""
+    tokens = tokenize(raw)
+    signals = keyword_signals(tokens, vocab) + structure_signals(raw)
+    signals.sort(key=lambda s: -abs(s.weight))
+    hits = sum(1 for _ in _FOLLOWUP.matches(tokens)) if followups else 0
+    return Scored(score=sum(s.weight for s in signals), signals=signals, tokens=len(tokens), followup_hits=hits)
