@@ -426,6 +426,13 @@ def is_our_function(existing: dict, src: FunctionSource) -> bool:
     return existing.get("name") == src.name
 
 
+def _public_read(model: dict) -> bool:
+    return any(
+        g.get("principal_type") == "user" and g.get("principal_id") == "*" and g.get("permission") in ("read", "write")
+        for g in model.get("access_grants") or []
+    )
+
+
 def model_is_ours(model: dict, fid: str) -> bool:
     marker = (model.get("meta") or {}).get(MARKER_KEY)
     return isinstance(marker, dict) and marker.get("function_id") == fid
@@ -480,6 +487,7 @@ def plan_install(
     with_model: bool,
     force: bool,
     reset_valves: bool = False,
+    share_aliases: bool = True,
 ) -> tuple[Plan, dict]:
     """Read the server state and decide what to change. Returns the plan and the effective valves."""
     plan = Plan()
@@ -544,6 +552,23 @@ def plan_install(
             f"Open WebUI does not list the model(s) {', '.join(missing)}; routing there would fail with "
             f"'Model not found' (models it lists: {shown}); check the LiteLLM connection or set the valves"
         )
+
+    # Non-admin users may only use models they have read access to, and Open WebUI checks the
+    # model the filter routes to as well: a connection model with no access entry is admin-only,
+    # so every routed request of a regular user would fail with "Model not found".
+    for alias in dict.fromkeys(effective.get(k) for k in ALIAS_VALVES if effective.get(k)):
+        entry = get_model(client, alias)
+        if entry is None:
+            if share_aliases:
+                plan.add(f"let all users use model {alias!r} (else routed requests of non-admins fail)",
+                         "POST", "/api/v1/models/model/access/update",
+                         {"id": alias, "name": alias, "access_grants": PUBLIC_READ})
+            else:
+                plan.notes.append(f"model {alias!r} is admin-only: non-admin users routed there get 'Model not found'")
+        elif not _public_read(entry):
+            plan.notes.append(
+                f"model {alias!r} has access rules; users without read access get 'Model not found' when routed there"
+            )
 
     if not is_active:
         plan.add(f"turn function {fid!r} on", "POST", f"/api/v1/functions/id/{fid}/toggle")
@@ -670,6 +695,8 @@ def build_parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("--valves", metavar="FILE.json", default=None, help="valves to set, as a JSON object")
         p.add_argument("--set", dest="pairs", metavar="KEY=VALUE", action="append", default=[],
                        help="set one valve (repeatable; typed by the Valves spec)")
+        p.add_argument("--no-share-aliases", action="store_true",
+                       help="do not give all users read access to the routed aliases that have no access entry")
         p.add_argument("--reset-valves", action="store_true",
                        help="drop the stored valves (back to the defaults) before applying --valves/--set")
     else:
@@ -714,7 +741,7 @@ def run(argv: list[str], env: dict | None = None, out=None, session=None) -> int
         plan, effective = plan_install(
             client, src, fid, new_valves,
             make_global=args.make_global, with_model=not args.no_model, force=args.force,
-            reset_valves=args.reset_valves,
+            reset_valves=args.reset_valves, share_aliases=not args.no_share_aliases,
         )
     else:
         src = None

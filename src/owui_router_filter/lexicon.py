@@ -38,7 +38,7 @@ CODE_TERMS.update(_terms(2, (
     "|function|funcao|funcion|method|metodo da classe|variable|variavel|loop|array|arrays|lista encadeada"
     "|linked list|hashmap|hash map|dictionary python|dicionario python|recursion|recursao|recursion|recursividad"
     "|class|struct|interface|enum|lambda|callback|async|await|promise|thread|threads|mutex|deadlock"
-    "|query|consulta sql|api|sdk|framework|library|biblioteca|libreria|package|pacote|dependencia|dependency"
+    "|query|api|sdk|framework|library|biblioteca|libreria|package|pacote|dependencia|dependency"
     "|deploy|deployment|container|runtime|compilacao|build|install|instalar o pacote|terminal|command line"
     "|linha de comando|linea de comandos|cli|crontab|cron job|ssh|chmod|sudo|grep|awk|sed|curl|wget"
     "|erro de sintaxe|syntax error|error de sintaxis|typeerror|valueerror|keyerror|indexerror|attributeerror"
@@ -53,6 +53,14 @@ CODE_TERMS.update(_terms(1, (
     "fix|corrigir|corrija|arreglar|arregla|error|erro|crash|falha|warning|log|logs|output|input|server|servidor"
     "|app|aplicativo|aplicacion|site|website|pagina web|html|css|webpage|frontend|test|teste|prueba|version"
     "|versao|update|atualizar|file|arquivo|archivo|folder|pasta|directorio|directory|path|caminho|ruta"
+)))
+
+# Names that are code and nothing else: enough on their own (applied last, so they win over the lists above).
+CODE_TERMS.update(_terms(4, (
+    "javascript|typescript|kotlin|golang|c++|c#|php|haskell|powershell|regex|regexp|regular expression"
+    "|expressao regular|expresion regular|sql|mysql|postgresql|sqlite|dockerfile|kubectl|traceback|stacktrace"
+    "|stack trace|segfault|nullpointerexception|typeerror|valueerror|keyerror|indexerror|attributeerror"
+    "|modulenotfounderror|importerror|syntax error|erro de sintaxe|error de sintaxis"
 )))
 
 CHAT_TERMS = {}
@@ -71,7 +79,7 @@ CHAT_TERMS.update(_terms(3, (
     "|programa de mestrado|programa de doutorado|programa de intercambio|exchange program"
 )))
 CHAT_TERMS.update(_terms(2, (
-    "email|e mail|carta|letter|cover letter|carta de apresentacao|redacao|redaccion|essay|ensaio|ensayo"
+    "carta|letter|cover letter|carta de apresentacao|redacao|redaccion|essay|ensaio|ensayo"
     "|historia|story|conto|cuento|novel|romance|livro|book|libro|filme|movie|pelicula|serie|series"
     "|viagem|viaje|trip|travel|turismo|ferias|vacaciones|vacation|hotel"
     "|saude|salud|health|sintomas|symptoms|sintoma|doctor|medico|dieta|diet|exercicio|workout"
@@ -84,7 +92,7 @@ CHAT_TERMS.update(_terms(2, (
     "|rewrite this paragraph|reescreva o texto|reescribe el texto|corrija o texto|revise o texto|gramatica|grammar"
 )))
 CHAT_TERMS.update(_terms(1, (
-    "texto|text|paragrafo|paragraph|parrafo|frase|sentence|palavra|word|palabra|artigo|article|articulo"
+    "email|e mail|texto|text|paragrafo|paragraph|parrafo|frase|sentence|palavra|word|palabra|artigo|article|articulo"
     "|noticia|news|mundo|world|pais|country|cidade|city|ciudad|pessoa|person|persona|vida|life"
 )))
 
