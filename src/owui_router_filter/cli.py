@@ -6,6 +6,8 @@ import json
 import pathlib
 import sys
 
+from pydantic import ValidationError
+
 from .build import DEFAULT_OUTPUT, build_source
 from .router import decide
 from .valves import RouterValves
@@ -118,8 +120,17 @@ def main(argv=None) -> int:
     try:
         return args.func(args)
     except (ValueError, OSError) as error:
-        print(f"owui-router: {error}", file=sys.stderr)
+        print(f"owui-router: {one_line(error)}", file=sys.stderr)
         return 2
+
+
+def one_line(error) -> str:
+    """An error as one line; pydantic's validation errors become 'field: message; ...'."""
+    if isinstance(error, ValidationError):
+        return "invalid valves: " + "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in error.errors()
+        )
+    return " ".join(str(error).split())
 
 
 if __name__ == "__main__":
