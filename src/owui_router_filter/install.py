@@ -121,8 +121,12 @@ def load_function_source(path: Path) -> FunctionSource:
         raise InstallError(
             f"{path} declares requirements ({manifest['requirements']}); the router must run on pydantic + stdlib"
         )
-    module = types.ModuleType("owui_router_install_probe")
+    # Like Open WebUI's loader: a fresh module registered in sys.modules (dataclasses and
+    # pydantic look their module up there).
+    name = f"owui_router_install_probe_{abs(hash((str(path), content)))}"
+    module = types.ModuleType(name)
     module.__dict__["__file__"] = str(path)
+    sys.modules[name] = module
     try:
         exec(compile(content, str(path), "exec"), module.__dict__)
     except Exception as exc:  # the same error Open WebUI would hit at create time
