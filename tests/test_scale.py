@@ -350,12 +350,14 @@ def test_redis_down_proxies_keep_serving_on_local_state_then_recover(stack, caps
     model, dep_a = "deepseek-coder", f"deepseek-coder@{A}"
     remote_control(a, reset=True, fail_models=[model])
     remote_control(b, reset=True)
+    failed_by: dict = {}
     try:
-        for p in (p1, p2):
-            for i in range(12):
+        for p in (p1, p2):  # proxy 1 first: in the shared case proxy 2 would then skip ollama-a
+            before = counts(a, model)[1]
+            for i in range(20):
                 r = chat(p.url, p.headers, "gpt-code", f"{p.name} {i}")
                 assert r.status_code == 200, f"{p.name} failed without Redis: {r.text[:300]}"
-        failed_a_total = counts(a, model)[1]
+            failed_by[p.name] = counts(a, model)[1] - before
     finally:
         remote_control(a, fail_models=[])
     said = {}
@@ -364,14 +366,13 @@ def test_redis_down_proxies_keep_serving_on_local_state_then_recover(stack, caps
         said[p.name] = [ln for ln in new.splitlines()
                         if re.search(r"redis", ln, re.I) and re.search(r"refused|circuit breaker|error", ln, re.I)]
         assert said[p.name], f"{p.name} served without Redis but did not say so:\n{new[-3000:]}"
-    # local state: each proxy had to find out for itself that ollama-a fails (>= 1 failed try each,
-    # allowed_fails=2 -> 3 per proxy before its own cooldown), unlike the shared case above
     with capsys.disabled():
-        print(f"\n[scale] Redis down: 24/24 requests answered; ollama-a deepseek-coder failed tries: "
-              f"{failed_a_total} (both proxies learned it separately)")
+        print(f"\n[scale] Redis down: 40/40 requests answered; failed tries on ollama-a deepseek-coder "
+              f"per proxy: {failed_by} (each proxy had to find the failing instance itself)")
         for name, lines in said.items():
-            print(f"[scale]   {name} log: {lines[0][:160]}")
-    assert failed_a_total >= 2 * 3, f"expected each proxy to try the failing instance itself, got {failed_a_total}"
+            print(f"[scale]   {name} log: {lines[0][:200]}")
+    # local state: unlike the shared case, proxy 2 did not know that proxy 1 cooled ollama-a down
+    assert failed_by["litellm-2"] > 0, f"proxy 2 never tried the failing instance: {failed_by}"
 
     # --- Redis back (same port, empty): sharing resumes after the circuit breaker's recovery time
     redis.start()
