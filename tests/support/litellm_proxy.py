@@ -109,3 +109,68 @@ class LiteLLMProxy:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class Stack:
+    """Two Ollama stand-ins (subprocesses, killable) behind the real LiteLLM proxy."""
+
+    def __init__(self, log_dir: Path, delay: float = 0.0, extra_env: Mapping[str, str] | None = None,
+                 config: str | os.PathLike = CONFIG_PATH):
+        self.log_dir = Path(log_dir)
+        self.delay = delay
+        self.extra_env = extra_env
+        self.config = config
+        self.stubs: dict[str, procs.Proc] = {}  # instance name -> process
+        self.urls: dict[str, str] = {}  # instance name -> base URL
+        self.proxy: LiteLLMProxy | None = None
+
+    def start_stub(self, name: str, port: int | None = None) -> str:
+        proc, url = procs.start_ollama_stub(name, port=port, delay=self.delay, log_dir=self.log_dir)
+        self.stubs[name] = proc
+        self.urls[name] = url
+        return url
+
+    def kill_stub(self, name: str) -> None:
+        """SIGKILL an instance (its port then refuses connections)."""
+        self.stubs[name].kill_hard()
+
+    def restart_stub(self, name: str) -> str:
+        """Start the instance again on the SAME port (the proxy's config points there)."""
+        self.stubs[name].stop()
+        port = int(self.urls[name].rsplit(":", 1)[1])
+        return self.start_stub(name, port=port)
+
+    def pids(self) -> dict[str, int]:
+        out = {n: p.pid for n, p in self.stubs.items()}
+        if self.proxy is not None and self.proxy.proc is not None:
+            out["litellm"] = self.proxy.proc.pid
+        return out
+
+    def start(self) -> "Stack":
+        try:
+            a = self.start_stub("ollama-a")
+            b = self.start_stub("ollama-b")
+            self.proxy = LiteLLMProxy(a, b, config=self.config, extra_env=self.extra_env, log_dir=self.log_dir)
+            self.proxy.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the proxy and both stand-ins; every step runs even if an earlier one raises."""
+        try:
+            if self.proxy is not None:
+                self.proxy.stop()
+        finally:
+            for proc in list(self.stubs.values()):
+                try:
+                    proc.stop()
+                except Exception:  # keep stopping the others
+                    pass
+
+    def __enter__(self) -> "Stack":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
