@@ -1,0 +1,90 @@
+#!/bin/sh
+# Pull the models the stack needs into running Ollama instances, idempotently.
+#
+#   scripts/pull-models.sh [URL ...]
+#
+# URLs default to $OLLAMA_URLS (space-separated), else the compose-published ones are not
+# assumed: inside compose the `ollama-pull` service runs this with
+# OLLAMA_URLS="http://ollama-a:11434 http://ollama-b:11434".
+# Models default to $OLLAMA_MODELS_TO_PULL, else "llama3 deepseek-coder llava mistral"
+# (the models behind gpt-chat, gpt-code, gpt-vision, gpt-backup in litellm_config.yaml).
+#
+# A model that an instance already has (POST /api/show answers 200) is skipped, so running
+# this again costs nothing and works offline once everything is pulled. Otherwise it calls
+# POST /api/pull and follows the streamed status until "success".
+# POSIX sh + curl only (runs in the curlimages/curl image and on any Linux/macOS host).
+# Exit code: 0 when every model is present on every instance, 1 otherwise.
+set -u
+
+MODELS="${OLLAMA_MODELS_TO_PULL:-llama3 deepseek-coder llava mistral}"
+WAIT_SECONDS="${OLLAMA_WAIT_SECONDS:-120}"
+
+if [ "$#" -gt 0 ]; then
+  URLS="$*"
+else
+  URLS="${OLLAMA_URLS:-}"
+fi
+if [ -z "$URLS" ]; then
+  echo "usage: $0 URL [URL ...]   (or set OLLAMA_URLS, e.g. \"http://127.0.0.1:11434\")" >&2
+  exit 2
+fi
+
+log() { printf '[pull-models] %s\n' "$*"; }
+
+wait_for() {  # wait until the instance answers /api/version
+  url="$1"; waited=0
+  while ! curl -fsS -o /dev/null --max-time 5 "$url/api/version" 2>/dev/null; do
+    if [ "$waited" -ge "$WAIT_SECONDS" ]; then
+      log "$url: no answer after ${WAIT_SECONDS}s"
+      return 1
+    fi
+    sleep 2; waited=$((waited + 2))
+  done
+}
+
+has_model() {  # 0 if the instance already has the model
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 \
+    -H 'Content-Type: application/json' -d "{\"model\": \"$2\"}" "$1/api/show")
+  [ "$code" = "200" ]
+}
+
+pull() {  # stream /api/pull, print each new status once, succeed only on "success"
+  url="$1"; model="$2"
+  out=$(mktemp)
+  curl -sS -N --max-time 0 -H 'Content-Type: application/json' \
+    -d "{\"model\": \"$model\", \"stream\": true}" "$url/api/pull" > "$out" 2>&1 &
+  pid=$!
+  last=""
+  while kill -0 "$pid" 2>/dev/null; do
+    status=$(tail -n 1 "$out" | sed -n 's/.*"status" *: *"\([^"]*\)".*/\1/p')
+    if [ -n "$status" ] && [ "$status" != "$last" ]; then log "$url $model: $status"; last="$status"; fi
+    sleep 1
+  done
+  wait "$pid"; rc=$?
+  if [ "$rc" -ne 0 ]; then
+    log "$url $model: curl failed ($rc): $(tail -n 1 "$out")"; rm -f "$out"; return 1
+  fi
+  if grep -q '"error"' "$out"; then
+    log "$url $model: $(grep '"error"' "$out" | tail -n 1)"; rm -f "$out"; return 1
+  fi
+  if ! tail -n 1 "$out" | grep -q '"status" *: *"success"'; then
+    log "$url $model: pull ended without success: $(tail -n 1 "$out")"; rm -f "$out"; return 1
+  fi
+  rm -f "$out"
+  log "$url $model: pulled"
+}
+
+failed=0
+for url in $URLS; do
+  url="${url%/}"
+  if ! wait_for "$url"; then failed=1; continue; fi
+  for model in $MODELS; do
+    if has_model "$url" "$model"; then
+      log "$url $model: already present"
+    elif ! pull "$url" "$model" || ! has_model "$url" "$model"; then
+      log "$url $model: FAILED"; failed=1
+    fi
+  done
+done
+[ "$failed" -eq 0 ] && log "all models present on: $URLS"
+exit "$failed"
