@@ -56,6 +56,7 @@ def browser():
 
 
 def test_pick_auto_in_the_browser_and_see_the_coder_status_line(installed, browser):
+    from selenium.common.exceptions import ElementClickInterceptedException, TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as EC
@@ -73,15 +74,26 @@ def test_pick_auto_in_the_browser_and_see_the_coder_status_line(installed, brows
         d.find_element(By.CSS_SELECTOR, "input[type=password]").send_keys(s.admin.password)
         d.find_element(By.XPATH, "//button[normalize-space()='Sign in']").click()
         wait.until(EC.presence_of_element_located((By.ID, "chat-input")))
-        # first sign-in shows the release notes: close them
-        time.sleep(1.5)
-        for b in d.find_elements(By.XPATH, "//button[normalize-space()=\"Okay, Let's Go!\"]"):
-            if b.is_displayed():
-                b.click()
+
+        def click(locator, timeout=60):
+            """Click, closing the release-notes dialog a first sign-in shows whenever it is in the way."""
+            deadline = time.monotonic() + timeout
+            while True:
+                for b in d.find_elements(By.XPATH, "//button[normalize-space()=\"Okay, Let's Go!\"]"):
+                    if b.is_displayed():
+                        b.click()
+                try:
+                    WebDriverWait(d, 5).until(EC.element_to_be_clickable(locator)).click()
+                    return
+                except (ElementClickInterceptedException, TimeoutException):
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.5)
 
         # pick "Auto" in the model menu
-        wait.until(EC.element_to_be_clickable((By.ID, "model-selector-model-button"))).click()
-        wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "button[aria-label='Select Auto model']"))).click()
+        time.sleep(1.0)
+        click((By.ID, "model-selector-model-button"))
+        click((By.CSS_SELECTOR, "button[aria-label='Select Auto model']"))
         wait.until(lambda d: d.find_element(By.ID, "model-selector-model-button").text.strip() == "Auto")
 
         # ask a Python question
