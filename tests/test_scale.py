@@ -115,6 +115,8 @@ class NginxLB:
             assert n == 1, f"{LB_CONF} has no `server {name}:4000` line"
         text, n = re.subn(r"\blisten 4000;", f"listen 127.0.0.1:{self.port};", text)
         assert n == 1, f"{LB_CONF} has no `listen 4000;`"
+        # loopback addresses need no DNS; Debian's nginx (1.22) predates the `resolve` parameter
+        text = re.sub(r"(\bserver 127\.0\.0\.1:\d+[^;]*?) resolve;", r"\1;", text)
         (workdir / "litellm-lb.conf").write_text(text)
         self.access_log = workdir / "nginx.log"  # access_log /dev/stdout -> the process log
         self.error_log = workdir / "error.log"
