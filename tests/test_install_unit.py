@@ -294,3 +294,37 @@ def test_dry_run_prints_the_plan_and_sends_nothing(mini, monkeypatch):
     assert rc == 0
     assert "create function 'router_filter'" in out.getvalue()
     assert all(m == "GET" for m, _ in server.calls)
+
+
+def test_wait_retries_only_errors_that_can_go_away(mini, monkeypatch):
+    server = FakeServer()
+    attempts = []
+
+    def connect(url, creds, timeout, session):
+        attempts.append(url)
+        if len(attempts) < 3:
+            raise inst.InstallError("cannot reach Open WebUI at x (connection failed)", retry=True)
+        return server, {"version": "x"}
+
+    monkeypatch.setattr(inst, "connect", connect)
+    monkeypatch.setattr(inst.time, "sleep", lambda s: None)
+    out = io.StringIO()
+    argv = ["install", "--dry-run", "--wait", "60", "--file", str(mini.path)]
+    assert inst.run(argv, env={"OWUI_API_KEY": "sk-x"}, out=out) == 0
+    assert len(attempts) == 3 and out.getvalue().count("waiting: cannot reach") == 2
+    # without --wait the first failure is final
+    attempts.clear()
+    with pytest.raises(inst.InstallError, match="cannot reach"):
+        inst.run(argv[:2] + argv[4:], env={"OWUI_API_KEY": "sk-x"}, out=io.StringIO())
+    assert len(attempts) == 1
+
+    # an error that cannot go away by itself is not retried
+    def bad_key(url, creds, timeout, session):
+        attempts.append(url)
+        raise inst.InstallError("Open WebUI rejected the API key")
+
+    attempts.clear()
+    monkeypatch.setattr(inst, "connect", bad_key)
+    with pytest.raises(inst.InstallError, match="rejected"):
+        inst.run(argv, env={"OWUI_API_KEY": "sk-x"}, out=io.StringIO())
+    assert len(attempts) == 1

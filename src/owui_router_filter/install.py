@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import sys
+import time
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,9 +54,10 @@ EXIT_USAGE = 2
 class InstallError(Exception):
     """An error the user must see as one line; `code` is the exit status."""
 
-    def __init__(self, message: str, code: int = EXIT_ERROR):
+    def __init__(self, message: str, code: int = EXIT_ERROR, retry: bool = False):
         super().__init__(" ".join(str(message).split()))
         self.code = code
+        self.retry = retry  # may go away by itself (server starting, models not listed yet): --wait retries
 
 
 def repo_root() -> Path:
@@ -287,9 +289,11 @@ class Client:
                 method, self.url + path, json=body, params=params, headers=headers, timeout=self.timeout
             )
         except requests.exceptions.ConnectionError:
-            raise InstallError(f"cannot reach Open WebUI at {self.url} (connection failed); check --url / OWUI_URL")
+            raise InstallError(
+                f"cannot reach Open WebUI at {self.url} (connection failed); check --url / OWUI_URL", retry=True
+            )
         except requests.exceptions.Timeout:
-            raise InstallError(f"Open WebUI at {self.url} did not answer within {self.timeout:.0f} s")
+            raise InstallError(f"Open WebUI at {self.url} did not answer within {self.timeout:.0f} s", retry=True)
         except requests.exceptions.RequestException as exc:
             raise InstallError(f"request to {self.url}{path} failed: {type(exc).__name__}")
         try:
@@ -351,7 +355,10 @@ def connect(url: str, creds: Credentials, timeout: float = 30.0, session=None) -
     client = Client(url, None, timeout, session)
     rep = client.call("GET", "/api/config")
     if rep.status != 200 or not isinstance(rep.data, dict) or "version" not in rep.data:
-        raise InstallError(f"{client.url} does not look like Open WebUI (GET /api/config gave HTTP {rep.status})")
+        raise InstallError(
+            f"{client.url} does not look like Open WebUI (GET /api/config gave HTTP {rep.status})",
+            retry=rep.status >= 500,
+        )
     config = rep.data
 
     if creds.kind == "password":
@@ -554,7 +561,8 @@ def plan_install(
         shown = ", ".join(i for i in ids if i != MODEL_ID)[:300] or "none"
         raise InstallError(
             f"Open WebUI does not list the model(s) {', '.join(missing)}; routing there would fail with "
-            f"'Model not found' (models it lists: {shown}); check the LiteLLM connection or set the valves"
+            f"'Model not found' (models it lists: {shown}); check the LiteLLM connection or set the valves",
+            retry=True,
         )
 
     # Non-admin users may only use models they have read access to, and Open WebUI checks the
@@ -691,6 +699,9 @@ def build_parser(command: str) -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true",
                    help="take over a function id that another function uses")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per HTTP request (default %(default)s)")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="keep retrying for up to SECONDS while Open WebUI is unreachable or does not list "
+                        "the routed models yet (for start-up jobs; default: fail at once)")
     if command == "install":
         p.add_argument("--global", dest="make_global", action="store_true",
                        help="make the filter global (runs for every model; routes the models in route_from_models)")
@@ -737,23 +748,34 @@ def run(argv: list[str], env: dict | None = None, out=None, session=None) -> int
     def say(line: str) -> None:
         print(line, file=out)
 
+    def prepare():
+        client, config = connect(url, creds, args.timeout, session)
+        if command == "install":
+            plan, effective = plan_install(
+                client, src, fid, new_valves,
+                make_global=args.make_global, with_model=not args.no_model, force=args.force,
+                reset_valves=args.reset_valves, share_aliases=not args.no_share_aliases,
+            )
+        else:
+            plan, effective = plan_uninstall(client, src, fid, keep_model=args.keep_model, force=args.force), {}
+        return client, config, plan, effective
+
     if command == "install":
         src = load_function_source(path)
         new_valves = collect_valves(src, args.valves, args.pairs)
-        creds = resolve_credentials(env, args.api_key_file)
-        client, config = connect(url, creds, args.timeout, session)
-        plan, effective = plan_install(
-            client, src, fid, new_valves,
-            make_global=args.make_global, with_model=not args.no_model, force=args.force,
-            reset_valves=args.reset_valves, share_aliases=not args.no_share_aliases,
-        )
     else:
-        src = None
-        if path.exists():
-            src = load_function_source(path)
-        creds = resolve_credentials(env, args.api_key_file)
-        client, config = connect(url, creds, args.timeout, session)
-        plan = plan_uninstall(client, src, fid, keep_model=args.keep_model, force=args.force)
+        src = load_function_source(path) if path.exists() else None
+    creds = resolve_credentials(env, args.api_key_file)
+    deadline = time.monotonic() + max(0.0, args.wait)
+    while True:
+        try:
+            client, config, plan, effective = prepare()
+            break
+        except InstallError as exc:
+            if not exc.retry or time.monotonic() + 2.0 > deadline:
+                raise
+            print(f"waiting: {exc}", file=out)
+            time.sleep(2.0)
 
     head = f"Open WebUI {config.get('version', '?')} at {client.url}"
     say(f"{head}{' (dry run: nothing will change)' if args.dry_run else ''}")

@@ -206,6 +206,10 @@ def test_error_server_unreachable(installed):
     env = installed.installer_env(OWUI_URL=f"http://127.0.0.1:{procs.free_port()}")
     line = one_line_error(*installed.install(env=env))
     assert "cannot reach Open WebUI" in line
+    # --wait keeps trying (progress on stdout), then fails with the same single line
+    rc, out, err = installed.install("--wait", "3", env=env)
+    assert "cannot reach Open WebUI" in one_line_error(rc, out, err)
+    assert "waiting: cannot reach" in out
 
 
 def test_error_bad_key(installed):
