@@ -382,6 +382,12 @@ def connect(url: str, creds: Credentials, timeout: float = 30.0, session=None) -
     if rep.status == 401:
         what = "API key" if creds.kind == "api_key" else "session"
         raise InstallError(f"Open WebUI rejected the {what} (HTTP 401: {rep.detail})")
+    if rep.status == 403 and creds.kind == "api_key":
+        raise InstallError(
+            "Open WebUI does not let this API key use /api/v1/functions (API key endpoint restrictions: "
+            "add /api/v1/functions, /api/v1/models and /api/models to the allowed endpoints, or use "
+            "OWUI_ADMIN_EMAIL/OWUI_ADMIN_PASSWORD)"
+        )
     if rep.status >= 400:
         raise InstallError(f"GET /api/v1/functions/ failed: HTTP {rep.status}: {rep.detail}")
     rep = client.call("GET", "/api/v1/functions/list")
@@ -539,9 +545,9 @@ def plan_install(
             is_active = bool(existing.get("is_active"))
             is_global = bool(existing.get("is_global"))
 
-    # Valves: what is stored, with the new ones on top. Only keys someone set are stored.
+    # Valves: what is stored (only keys someone set; unknown ones are kept, as Open WebUI does),
+    # with the new ones on top.
     wanted = {**stored, **new_valves}
-    wanted = {k: v for k, v in wanted.items() if k in src.properties}
     if reset_valves and existing is not None and is_our_function(existing, src):
         plan.add("reset valves to the defaults" + (f" plus {sorted(new_valves)}" if new_valves else ""),
                  "POST", f"/api/v1/functions/id/{fid}/valves/update", wanted)
@@ -551,7 +557,7 @@ def plan_install(
                  "POST", f"/api/v1/functions/id/{fid}/valves/update", wanted)
     elif stored:
         plan.add(f"keep the stored valves ({', '.join(sorted(stored))})")
-    effective = {**src.defaults(), **wanted}
+    effective = {**src.defaults(), **{k: v for k, v in wanted.items() if k in src.properties}}
 
     # Preflight: every alias the valves name must be a model Open WebUI knows, else requests
     # routed there fail with "Model not found".
@@ -628,6 +634,12 @@ def plan_install(
                 plan.add(f"model {MODEL_ID!r} is up to date (based on {base}, filter attached)")
             if not model.get("is_active", True):
                 plan.notes.append(f"model {MODEL_ID!r} is disabled in Open WebUI; enable it in Admin Settings > Models")
+    routed_from = [m.strip() for m in str(effective.get("route_from_models", "")).split(",") if m.strip()]
+    if with_model and MODEL_ID not in routed_from and "*" not in routed_from:
+        plan.notes.append(
+            f"route_from_models={effective.get('route_from_models')!r} does not include {MODEL_ID!r}: "
+            f"requests for Auto will not be routed"
+        )
     if make_global and str(effective.get("route_from_models", "")).strip() not in ("*",) and not with_model:
         plan.notes.append(
             f"the filter is global but only routes requests for route_from_models={effective.get('route_from_models')!r}"
