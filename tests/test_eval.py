@@ -257,3 +257,25 @@ def test_the_generated_function_routes_the_corpus_like_the_package(corpus):
     package = [decide(r["messages"]).route for r in corpus]
     differing = [r["id"] for r, a, b in zip(corpus, generated, package) if a != b]
     assert not differing, f"functions/router_filter.py is stale (run 'owui-router build'): {differing[:10]}"
+
+
+def test_benchmark_script_runs_and_reports_every_size():
+    """benchmarks/bench_decide.py --quick: the router and the baseline, 100 B to 1 MB, and memory."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_decide.py"), "--quick", "--json"],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    names = [run["name"] for run in data["runs"]]
+    assert any(n.startswith("router, default valves") for n in names)
+    assert any(n.startswith("naive baseline") for n in names)
+    for run in data["runs"]:
+        assert [s["size"] for s in run["sizes"]] == ["100 B", "10 KB", "100 KB", "1 MB"]
+        assert all(s["median_ms"] > 0 and s["peak_alloc_kb"] > 0 for s in run["sizes"])
+        assert run["corpus"]["per_second"] > 0
+    default = data["runs"][0]["sizes"]
+    # the scan limit bounds a 1 MB paste: far less than 10x the 100 KB time (linear would be 10x)
+    assert default[3]["median_ms"] < 5 * default[2]["median_ms"] + 5
+    assert data["max_rss_mb"] > 0
