@@ -158,3 +158,18 @@ def test_three_hosts_from_ollama_hosts_all_serve(capsys):
     finally:
         for p in reversed(started):
             p.stop()
+
+
+def test_local_callback_modules_are_copied_next_to_the_generated_config(tmp_path):
+    """LiteLLM resolves `callbacks: [pkg.mod.obj]` relative to the config file: keep them loadable."""
+    src = tmp_path / "src"
+    (src / "hooks").mkdir(parents=True)
+    (src / "hooks" / "log.py").write_text("x = 1\n")
+    (src / "cfg.yaml").write_text(yaml.safe_dump({
+        "model_list": [{"model_name": "gpt-chat", "litellm_params": {"model": "ollama_chat/llama3"}}],
+        "litellm_settings": {"callbacks": ["hooks.log.x", "langfuse"]}}))
+    out = tmp_path / "out" / "litellm_config.yaml"
+    r = run_gen("--config", str(src / "cfg.yaml"), "--hosts", "h=http://h:11434", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "out" / "hooks" / "log.py").read_text() == "x = 1\n"
+    assert yaml.safe_load(out.read_text())["litellm_settings"]["callbacks"] == ["hooks.log.x", "langfuse"]
