@@ -24,6 +24,7 @@ from typing import Mapping
 from . import procs
 
 CONFIG_PATH = procs.REPO_ROOT / "litellm_config.yaml"
+REQUEST_LOG_SCRIPT = procs.REPO_ROOT / "scripts" / "litellm_request_log.py"
 ENV_OLLAMA_A = "OLLAMA_A_URL"
 ENV_OLLAMA_B = "OLLAMA_B_URL"
 ENV_MASTER_KEY = "LITELLM_MASTER_KEY"
@@ -59,7 +60,7 @@ class LiteLLMProxy:
     def __init__(self, ollama_a: str, ollama_b: str, *, config: str | os.PathLike = CONFIG_PATH,
                  master_key: str | None = None, extra_env: Mapping[str, str] | None = None,
                  port: int | None = None, log_dir: str | os.PathLike | None = None,
-                 timeout: float = 120.0, name: str = "litellm"):
+                 timeout: float = 120.0, name: str = "litellm", request_log: bool = False):
         self.ollama_a, self.ollama_b = ollama_a, ollama_b
         self.config = Path(config)
         self.master_key = master_key or "sk-test-" + secrets.token_hex(12)
@@ -68,6 +69,9 @@ class LiteLLMProxy:
         self.log_dir = Path(log_dir or tempfile.mkdtemp(prefix="owui-router-litellm-"))
         self.timeout = timeout
         self.name = name
+        # True: start through scripts/litellm_request_log.py like compose does (one
+        # OWUI_ROUTER_REQUEST line per request in the log; scripts/which-model.py reads them)
+        self.request_log = request_log
         self.proc: procs.Proc | None = None
 
     @property
@@ -90,8 +94,13 @@ class LiteLLMProxy:
             raise RuntimeError(f"LiteLLM config {self.config} is missing")
         exe = litellm_exe()
         env = proxy_env(self.ollama_a, self.ollama_b, self.master_key, self.extra_env)
-        cmd = [str(exe), "--config", str(self.config), "--host", "127.0.0.1", "--port", str(self.port),
-               "--num_workers", "1"]
+        args = ["--host", "127.0.0.1", "--port", str(self.port), "--num_workers", "1"]
+        if self.request_log:
+            cmd = [str(procs.venv_bin("litellm", "python")), str(REQUEST_LOG_SCRIPT), "serve",
+                   "--config", str(self.config), "--workdir", str(self.log_dir / "request-log-config"),
+                   "--litellm", str(exe), "--", *args]
+        else:
+            cmd = [str(exe), "--config", str(self.config), *args]
         self.proc = procs.start_process(cmd, name=self.name, env=env, cwd=self.log_dir, log_dir=self.log_dir)
         try:
             procs.wait_http(self.url + "/health/liveliness", self.proc, timeout=self.timeout)
@@ -115,11 +124,12 @@ class Stack:
     """Two Ollama stand-ins (subprocesses, killable) behind the real LiteLLM proxy."""
 
     def __init__(self, log_dir: Path, delay: float = 0.0, extra_env: Mapping[str, str] | None = None,
-                 config: str | os.PathLike = CONFIG_PATH):
+                 config: str | os.PathLike = CONFIG_PATH, request_log: bool = False):
         self.log_dir = Path(log_dir)
         self.delay = delay
         self.extra_env = extra_env
         self.config = config
+        self.request_log = request_log
         self.stubs: dict[str, procs.Proc] = {}  # instance name -> process
         self.urls: dict[str, str] = {}  # instance name -> base URL
         self.proxy: LiteLLMProxy | None = None
@@ -150,7 +160,8 @@ class Stack:
         try:
             a = self.start_stub("ollama-a")
             b = self.start_stub("ollama-b")
-            self.proxy = LiteLLMProxy(a, b, config=self.config, extra_env=self.extra_env, log_dir=self.log_dir)
+            self.proxy = LiteLLMProxy(a, b, config=self.config, extra_env=self.extra_env, log_dir=self.log_dir,
+                                      request_log=self.request_log)
             self.proxy.start()
         except BaseException:
             self.stop()

@@ -18,7 +18,8 @@ Test control (not part of Ollama):
 
     GET  /_stats     {"name", "requests": {model: n}, "failed": {model: n}, "paths": {path: n},
                       "images": n, "total": n, "fail_models": [...], "delay": s, "models": [...]}
-    POST /_control   {"fail_models": [...], "delay": 0.0, "reset": true}  (any subset)
+    POST /_control   {"fail_models": [...], "fail_status": 500, "delay": 0.0, "reset": true}  (any subset;
+                     failing models answer fail_status, 404 with Ollama's "not found" message)
 
 Use it in-process::
 
@@ -75,6 +76,7 @@ class _State:
         self.lock = threading.Lock()
         self.models = [normalize_model(m) for m in models]
         self.fail_models = {normalize_model(m) for m in fail_models}
+        self.fail_status = 500  # HTTP status for failing models (404 = "model not found")
         self.delay = float(delay)
         self.reset_counters()
 
@@ -95,6 +97,7 @@ class _State:
                 "images": self.images,
                 "total": sum(self.requests.values()),
                 "fail_models": sorted(self.fail_models),
+                "fail_status": self.fail_status,
                 "delay": self.delay,
                 "models": list(self.models),
                 "recent": list(self.recent),
@@ -214,8 +217,11 @@ def _make_handler(state: _State):
             with state.lock:
                 if body.get("reset"):
                     state.reset_counters()
+                    state.fail_status = 500
                 if "fail_models" in body:
                     state.fail_models = {normalize_model(m) for m in body["fail_models"] or []}
+                if "fail_status" in body:
+                    state.fail_status = int(body["fail_status"] or 500)
                 if "delay" in body:
                     state.delay = float(body["delay"] or 0)
             return self._send_json(200, state.snapshot())
@@ -280,7 +286,9 @@ def _make_handler(state: _State):
             if delay:
                 time.sleep(delay)
             if failing:
-                return self._send_json(500, {"error": f"[{state.name} {model}] simulated failure"})
+                if state.fail_status == 404:
+                    return self._send_json(404, {"error": f"model '{model}' not found, try pulling it first"})
+                return self._send_json(state.fail_status, {"error": f"[{state.name} {model}] simulated failure"})
 
             tag = f"[{state.name} {model}]"
             if path in ("/api/embed", "/api/embeddings"):
