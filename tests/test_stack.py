@@ -242,6 +242,21 @@ def test_which_model_script_reports_the_deployments_that_answered(stack, tmp_pat
     print("\n" + table.stdout)
 
 
+def test_which_model_probe_asks_the_proxy(stack):
+    env = dict(os.environ, LITELLM_MASTER_KEY=stack.proxy.master_key)
+    p = subprocess.run([sys.executable, str(WHICH_MODEL), "--probe", "--url", stack.proxy.url],
+                       capture_output=True, text=True, env=env, timeout=120, cwd=stack.log_dir)
+    assert p.returncode == 0, p.stdout + p.stderr
+    for alias, model in ALIASES.items():
+        assert re.search(rf"^{alias}\s+-> {re.escape(model)}@ollama-[ab] ", p.stdout, re.M), p.stdout
+    assert stack.proxy.master_key not in p.stdout + p.stderr
+    print("\n" + p.stdout)
+    bad = subprocess.run([sys.executable, str(WHICH_MODEL), "--probe", "--url", stack.proxy.url],
+                         capture_output=True, text=True, env=dict(env, LITELLM_MASTER_KEY="sk-wrong"),
+                         timeout=120, cwd=stack.log_dir)
+    assert bad.returncode == 1
+
+
 # ---------------------------------------------------------------- 3. failover
 def test_failover_when_an_instance_is_killed_mid_run(stack):
     reset_stubs(stack)

@@ -12,6 +12,7 @@ providers), Open WebUI and our scripts use:
     POST /api/embed        {"model","input"} -> {"embeddings": [[...]]}
     POST /api/embeddings   legacy {"model","prompt"} -> {"embedding": [...]}
     POST /api/pull         {"model"|"name","stream"} -> status lines; adds the model to /api/tags
+                           (a model in fail_models gets Ollama's streamed {"error": ...} instead)
 
 Every answer names the instance and the model, e.g. content "[inst-a llama3] reply to: hi".
 Test control (not part of Ollama):
@@ -249,9 +250,15 @@ def _make_handler(state: _State):
             if not model:
                 return self._send_json(400, {"error": "model is required"})
             with state.lock:
+                refused = model in state.fail_models  # e.g. a name the registry does not know
                 already = model in state.models
-                if not already:
+                if not already and not refused:
                     state.models.append(model)
+            if refused:
+                err = {"error": "pull model manifest: file does not exist"}
+                if body.get("stream") is False:
+                    return self._send_json(500, err)
+                return self._stream_ndjson([{"status": "pulling manifest"}, err])
             steps = [{"status": "pulling manifest"}]
             if not already:
                 steps.append({"status": f"pulling {model}", "digest": "sha256:0", "total": 1, "completed": 1})

@@ -1,0 +1,60 @@
+"""scripts/pull-models.sh against Ollama stand-ins (POSIX sh + curl, as in the compose job)."""
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from support.ollama_stub import OllamaStub
+from support.procs import REPO_ROOT, free_port
+
+PULL = REPO_ROOT / "scripts" / "pull-models.sh"
+ALL = ["llama3", "deepseek-coder", "llava", "mistral"]
+
+
+def run_pull(*urls, **env):
+    if not shutil.which("curl"):
+        pytest.fail("curl is needed by scripts/pull-models.sh; install it (apt-get install curl)")
+    e = {k: v for k, v in os.environ.items() if not k.startswith("OLLAMA_")}
+    e.update(env)
+    return subprocess.run(["sh", str(PULL), *urls], capture_output=True, text=True, env=e, timeout=120)
+
+
+def test_pulls_what_is_missing_then_nothing():
+    with OllamaStub("pa", models=["llama3"]) as a, OllamaStub("pb", models=[]) as b:
+        p = run_pull(a.url, b.url)
+        assert p.returncode == 0, p.stdout + p.stderr
+        for stub in (a, b):
+            assert set(stub.stats()["models"]) == set(ALL)
+        assert a.stats()["paths"].get("/api/pull") == 3 and b.stats()["paths"].get("/api/pull") == 4
+        assert f"{a.url} llama3: already present" in p.stdout
+        # idempotent: the second run pulls nothing
+        p2 = run_pull(OLLAMA_URLS=f"{a.url} {b.url}")
+        assert p2.returncode == 0, p2.stdout + p2.stderr
+        assert p2.stdout.count("already present") == 8
+        assert a.stats()["paths"].get("/api/pull") == 3 and b.stats()["paths"].get("/api/pull") == 4
+
+
+def test_model_list_comes_from_the_environment():
+    with OllamaStub("pc", models=[]) as c:
+        p = run_pull(c.url, OLLAMA_MODELS_TO_PULL="phi3 mistral")
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert set(c.stats()["models"]) == {"phi3", "mistral"}
+
+
+def test_a_failed_pull_fails_the_job():
+    with OllamaStub("pd", models=["llama3"], fail_models=["llava"]) as d:
+        p = run_pull(d.url)
+        assert p.returncode == 1
+        assert "llava: FAILED" in p.stdout and "file does not exist" in p.stdout
+        assert "deepseek-coder" in d.stats()["models"]  # the others were still pulled
+
+
+def test_unreachable_instance_fails_after_the_wait():
+    p = run_pull(f"http://127.0.0.1:{free_port()}", OLLAMA_WAIT_SECONDS="2")
+    assert p.returncode == 1 and "no answer after 2s" in p.stdout
+
+
+def test_usage_without_urls():
+    p = run_pull()
+    assert p.returncode == 2 and "usage" in p.stderr
