@@ -4,7 +4,7 @@
 #   - the real LiteLLM proxy in its own venv   (.venvs/litellm)
 #   - the real Open WebUI server in its own venv (.venvs/openwebui)
 #   - Debian packages used by tests: chromium (browser test), redis-server, nginx,
-#     docker-compose (compose file validation)
+#     docker-compose (compose file validation), postgresql (scale-out test)
 # Usage: scripts/setup-test-env.sh [all|python|litellm|openwebui|debian]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +50,8 @@ setup_debian() {
   command -v redis-server >/dev/null || need+=(redis-server)
   command -v nginx >/dev/null || need+=(nginx)
   command -v docker-compose >/dev/null || need+=(docker-compose)
+  # Postgres server binaries (initdb/postgres) for the scale-out test of Open WebUI on Postgres
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
   if [ "${#need[@]}" -gt 0 ]; then
     log "apt-get install ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive
