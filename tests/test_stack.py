@@ -326,27 +326,47 @@ def test_failover_when_an_instance_is_killed_mid_run(stack):
     assert back["ollama-a"] >= 3
 
 
-def test_cooldown_takes_out_an_instance_that_lacks_the_model(stack):
-    """deepseek-coder 'not pulled' on instance A (404): after allowed_fails it is cooled down
-    and instance B answers everything without A being asked again."""
+def test_cooldown_takes_out_a_failing_instance(stack):
+    """deepseek-coder answers 500 on instance A only: after allowed fails A's deployment is
+    cooled down and instance B answers everything without A being asked again."""
     reset_stubs(stack)
-    a, b = stack.urls["ollama-a"], stack.urls["ollama-b"]
-    remote_control(a, fail_models=["deepseek-coder"], fail_status=404)
+    a = stack.urls["ollama-a"]
+    remote_control(a, fail_models=["deepseek-coder"])
     try:
-        ids, not_found_after = [], []
+        ids, fails_after = [], []
         for i in range(16):
             r = chat(stack, "gpt-code", f"cooldown {i}")
             assert r.status_code == 200, r.text
             ids.append(r.headers["x-litellm-model-id"])
-            not_found_after.append(remote_stats(a)["failed"].get("deepseek-coder", 0))
+            fails_after.append(remote_stats(a)["failed"].get("deepseek-coder", 0))
     finally:
         remote_control(a, fail_models=[])
-    n404 = not_found_after[-1]
-    figure("cooldown_404", requests=len(ids), answered_by=dict(Counter(ids)), a_404s=n404,
-           last_404_at_request=min(i for i, n in enumerate(not_found_after) if n == n404) + 1)
-    assert set(ids) == {"deepseek-coder@ollama-b"}
-    assert 1 <= n404 <= 3, n404  # allowed_fails: 2 -> cooled down at the third 404 at the latest
-    assert not_found_after[-8:] == [n404] * 8  # the second half never touched instance A
+    n = fails_after[-1]
+    figure("cooldown_one_instance", requests=len(ids), answered_by=dict(Counter(ids)), a_500s=n,
+           a_cooled_after_request=min(i for i, k in enumerate(fails_after) if k == n) + 1)
+    assert set(ids) == {"deepseek-coder@ollama-b"}  # no user request failed or fell back
+    # InternalServerErrorAllowedFails: 2 -> cooled at the third counted 500; LiteLLM counts the
+    # failures asynchronously, so a few more slip through first (measured: 3 to 6)
+    assert 1 <= n <= 8, n
+    assert fails_after[-8:] == [n] * 8  # the second half never touched instance A
+
+
+def test_a_missing_model_on_one_instance_is_served_by_the_other(stack):
+    """404 (model not pulled on A yet): every request still answered, by B."""
+    reset_stubs(stack)
+    a = stack.urls["ollama-a"]
+    remote_control(a, fail_models=["llava"], fail_status=404)
+    try:
+        ids = []
+        for i in range(8):
+            r = chat(stack, "gpt-vision", f"missing {i}")
+            assert r.status_code == 200, r.text
+            ids.append(r.headers["x-litellm-model-id"])
+    finally:
+        remote_control(a, fail_models=[])
+    figure("missing_model_one_instance", requests=len(ids), answered_by=dict(Counter(ids)),
+           a_404s=remote_stats(a)["failed"].get("llava", 0))
+    assert set(ids) == {"llava@ollama-b"}
 
 
 # ---------------------------------------------------------------- 4. fallbacks (run last: cooldowns)
@@ -423,9 +443,10 @@ def test_fallback_chat_to_backup(stack, tmp_path):
     assert all(o["fallbacks"] >= 1 for o in out), out
     assert all(o["body_model"] == "ollama_chat/mistral" for o in out if not o["stream"]), out
     assert failed >= 2
-    # no cascade: llama3 still fails everywhere, and request after request still gets the
-    # backup (with cooldown on 500s, LiteLLM 1.108.0 cooled the backup down too after a few
-    # requests and then answered 429 for every alias)
+    # Both llama3 deployments are now cooled down: the next requests go straight to the
+    # backup without touching llama3 again. And no cascade: with a small allowed_fails,
+    # LiteLLM 1.108.0 cooled the backup down too after a few such requests and then answered
+    # 429 for every alias.
     for url in stack.urls.values():
         remote_control(url, fail_models=["llama3"])
     try:
@@ -433,9 +454,11 @@ def test_fallback_chat_to_backup(stack, tmp_path):
     finally:
         for url in stack.urls.values():
             remote_control(url, fail_models=[])
+    new_500s = _failed(stack, "llama3") - failed
     figure("sustained_chat_outage", requests=len(more), answered_by=dict(Counter(o["model_id"] for o in more)),
-           llama3_500s=_failed(stack, "llama3") - failed)
+           new_llama3_500s=new_500s)
     assert all(o["model"] == "mistral" and o["fallbacks"] >= 1 for o in more)
+    assert new_500s == 0, "llama3 was tried again although it should be cooling down"
 
 
 def test_fallback_code_reaches_backup_when_chat_is_down_too(stack):
