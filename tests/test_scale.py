@@ -237,8 +237,9 @@ def stack(workdir):
         started.append(stub_b)
         key = "sk-scale-" + os.urandom(8).hex()
         extra = {**redis.env(), "REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT": str(BREAKER_RECOVERY_S)}
+        # request_log: started through compose.yaml's launcher, as compose.scale.yaml does
         proxies = [LiteLLMProxy(url_a, url_b, master_key=key, extra_env=extra, log_dir=workdir / f"p{i}",
-                                name=f"litellm-{i}", timeout=180) for i in (1, 2)]
+                                name=f"litellm-{i}", timeout=180, request_log=True) for i in (1, 2)]
         started.extend(proxies)
         with cf.ThreadPoolExecutor(2) as ex:  # start both at once: ~10-20 s instead of twice that
             list(ex.map(lambda p: p.start(), proxies))

@@ -101,7 +101,14 @@ def test_litellm_replicas_are_identical_and_share_redis(cfg):
         assert name in s, f"service {name} missing from the merged stack"
     l1, l2 = s["litellm"], s["litellm-2"]
     assert l1["image"] == l2["image"] == s["litellm-config"]["image"], "replicas and the config job must use one image"
-    assert l1["command"] == l2["command"] and "/generated/litellm_config.yaml" in l1["command"]
+    assert l1["entrypoint"] == l2["entrypoint"] and l1["command"] == l2["command"]
+    # the replicas run the GENERATED config (all OLLAMA_HOSTS), through compose.yaml's launcher
+    argv = list(l1["entrypoint"]) + list(l1["command"])
+    assert argv[argv.index("--config") + 1] == "/generated/litellm_config.yaml", argv
+    base = merged(files=(BASE,))["services"]["litellm"]
+    assert argv[0] == base["entrypoint"][0] and argv[1] == base["entrypoint"][1], "not compose.yaml's launcher"
+    assert {str(v).split(":")[1] for v in l2["volumes"]} >= {
+        str(v).split(":")[1] for v in base["volumes"] if "litellm_request_log" in str(v)}
     e1, e2 = env_of(l1), env_of(l2)
     assert e1 == e2, f"litellm-2's environment differs from litellm's: {set(e1.items()) ^ set(e2.items())}"
     assert e1["REDIS_HOST"] == "redis" and e1["REDIS_PORT"] == "6379" and e1["REDIS_PASSWORD"] == TEST_ENV["REDIS_PASSWORD"]
@@ -137,7 +144,7 @@ def test_config_job_generates_from_the_repository_config(cfg, tmp_path):
 def test_nginx_upstreams_are_the_replica_services(cfg):
     names = upstream_names(LB_CONF)
     assert {n for n, _ in names} == {"litellm", "litellm-2"}
-    cmd = cfg["services"]["litellm"]["command"]
+    cmd = list(cfg["services"]["litellm"].get("entrypoint") or []) + list(cfg["services"]["litellm"]["command"])
     port = int(cmd[cmd.index("--port") + 1])
     assert {p for _, p in names} == {port}
     lb = cfg["services"]["litellm-lb"]

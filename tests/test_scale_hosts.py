@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -137,7 +138,9 @@ def test_three_hosts_from_ollama_hosts_all_serve(capsys):
         r = run_gen("--out", str(cfg), env={"OLLAMA_HOSTS": ",".join(f"{n}={u}" for n, u in stubs.items())})
         assert r.returncode == 0, r.stderr
         # the generated config needs no OLLAMA_A_URL/OLLAMA_B_URL: point those nowhere
-        proxy = LiteLLMProxy("http://127.0.0.1:9", "http://127.0.0.1:9", config=cfg, log_dir=wd / "p", name="litellm-3h")
+        # started like compose.scale.yaml starts the replicas: compose.yaml's request-log launcher
+        proxy = LiteLLMProxy("http://127.0.0.1:9", "http://127.0.0.1:9", config=cfg, log_dir=wd / "p", name="litellm-3h",
+                             request_log=True)
         started.append(proxy)
         proxy.start()
         ids: Counter = Counter()
@@ -155,6 +158,9 @@ def test_three_hosts_from_ollama_hosts_all_serve(capsys):
         assert sum(per_stub.values()) == 45
         assert all(v >= 5 for v in per_stub.values()), per_stub
         assert set(ids) == {f"llama3@{n}" for n in stubs}
+        logged = Counter(m.group(1) for m in re.finditer(r'OWUI_ROUTER_REQUEST .*?"deployment": "([^"]+)"',
+                                                         proxy.log_text()))
+        assert logged == ids, f"request log {dict(logged)} != answers {dict(ids)}"
     finally:
         for p in reversed(started):
             p.stop()
