@@ -2,13 +2,16 @@
 merged over compose.yaml, and checked for what docs/scaling.md promises."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
@@ -20,15 +23,17 @@ LB_CONF = REPO / "deploy" / "nginx" / "litellm-lb.conf"
 WEBUI_LB_CONF = REPO / "deploy" / "nginx" / "open-webui-lb.conf"
 GEN = REPO / "scripts" / "gen-litellm-config.py"
 
-# values for the variables the files require; the parser fails on a missing ${VAR:?...}
-TEST_ENV = {
+SCALE_ENV_EXAMPLE = REPO / "deploy" / "scale.env.example"
+SCHEMA = Path("/usr/lib/python3/dist-packages/compose/config/compose_spec.json")  # shipped with docker-compose
+# the secrets a user fills in (.env.example + deploy/scale.env.example leave them empty/placeholder)
+SECRETS = {
+    "LITELLM_MASTER_KEY": "sk-compose-test-0000",
+    "WEBUI_SECRET_KEY": "webui-secret-test",
+    "WEBUI_ADMIN_PASSWORD": "admin-pw-test",
     "REDIS_PASSWORD": "redispw0test",
     "POSTGRES_PASSWORD": "pgpw0test",
-    "LITELLM_MASTER_KEY": "sk-compose-test",
-    "WEBUI_SECRET_KEY": "webui-secret-test",
-    "WEBUI_ADMIN_EMAIL": "admin@example.com",
-    "WEBUI_ADMIN_PASSWORD": "admin-pw-test",
 }
+TEST_ENV = SECRETS
 
 
 def compose_exe() -> str:
@@ -38,17 +43,34 @@ def compose_exe() -> str:
     return exe
 
 
+def env_file(tmp: Path, **overrides) -> Path:
+    """What a user's .env is after `cp .env.example .env; cat deploy/scale.env.example >> .env`
+    and filling in the secrets (override None: keep the example's value)."""
+    values = {**SECRETS, **overrides}
+    lines = []
+    for src in (REPO / ".env.example", SCALE_ENV_EXAMPLE):
+        assert src.exists(), f"{src} is missing"
+        for line in src.read_text().splitlines():
+            key = line.split("=", 1)[0] if "=" in line and not line.startswith("#") else None
+            if key in values and values[key] is not None:
+                line = f"{key}={values[key]}"
+            lines.append(line)
+    p = tmp / "scale-test.env"
+    p.write_text("\n".join(lines) + "\n")
+    return p
+
+
 def compose(*args: str, files=(BASE, SCALE), env: dict | None = None) -> subprocess.CompletedProcess:
-    cmd = [compose_exe(), "--project-directory", str(REPO)]
-    env_file = REPO / ".env.example"
-    if env_file.exists():
-        cmd += ["--env-file", str(env_file)]
-    for f in files:
-        cmd += ["-f", str(f)]
-    e = {k: v for k, v in os.environ.items() if k not in ("COMPOSE_FILE", "COMPOSE_PROFILES", "OLLAMA_HOSTS")}
-    e.update(TEST_ENV)
-    e.update(env or {})
-    return subprocess.run(cmd + list(args), capture_output=True, text=True, env=e, cwd=REPO, timeout=120)
+    tmp = Path(tempfile.mkdtemp(prefix="owui-router-compose-"))
+    try:
+        cmd = [compose_exe(), "--project-directory", str(REPO), "--env-file", str(env_file(tmp, **(env or {})))]
+        for f in files:
+            cmd += ["-f", str(f)]
+        # a clean environment: only the env file decides (a developer's shell must not leak in)
+        clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp)}
+        return subprocess.run(cmd + list(args), capture_output=True, text=True, env=clean, cwd=REPO, timeout=120)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def merged(*profile: str, files=(BASE, SCALE), env: dict | None = None) -> dict:
@@ -82,9 +104,19 @@ def test_scale_file_is_valid_for_the_ci_parser():
     assert r.returncode == 0, r.stderr
 
 
+def test_compose_spec_schema_accepts_the_scale_file_and_the_merged_config(cfg):
+    if not SCHEMA.exists():
+        pytest.fail(f"{SCHEMA} (shipped with Debian's docker-compose) is missing", pytrace=False)
+    validator = jsonschema.Draft7Validator(json.loads(SCHEMA.read_text()))
+    for doc, what in ((yaml.safe_load(SCALE.read_text()), "compose.scale.yaml"), (cfg, "merged config")):
+        errors = [f"{list(e.path)}: {e.message[:200]}" for e in validator.iter_errors(doc)]
+        assert not errors, f"{what}: {errors}"
+
+
 def test_missing_passwords_fail_loudly():
-    r = compose("config", "-q", env={"REDIS_PASSWORD": "", "POSTGRES_PASSWORD": "pg"})
-    assert r.returncode != 0 and "REDIS_PASSWORD" in r.stderr, r.stderr
+    for var in ("REDIS_PASSWORD", "POSTGRES_PASSWORD"):
+        r = compose("config", "-q", env={var: None})  # as shipped in deploy/scale.env.example: empty
+        assert r.returncode != 0 and f"set {var} in .env" in r.stderr, r.stderr
 
 
 def test_single_box_stack_stays_redis_free():
