@@ -11,6 +11,7 @@ requests each model/instance answered are printed in the terminal summary.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -257,9 +258,18 @@ def stack():
 
 @pytest.fixture
 def installed(stack):
-    """The router installed in its default shape (function on, not global, model 'auto')."""
-    rc, out, err = stack.install()
-    assert rc == 0, err or out
+    """The router installed in its default shape (function on, not global, model 'auto').
+
+    Runs the installer in-process (the same code as the script, without a new interpreter per
+    test); the tests of the script itself run it as a subprocess."""
+    from owui_router_filter import install
+
+    out = io.StringIO()
+    try:
+        rc = install.run(["install"], env=stack.installer_env(), out=out)
+    except install.InstallError as e:
+        pytest.fail(f"installer failed: {e}")
+    assert rc == 0, out.getvalue()
     fn = stack.function()
     assert fn and fn["is_active"] and not fn["is_global"], fn
     return stack
