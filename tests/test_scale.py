@@ -322,7 +322,8 @@ def test_load_one_proxy_vs_two_behind_nginx(stack, capsys):
                      + (f"  replicas {dict(res['upstreams'])}" if res["upstreams"] else ""))
     with capsys.disabled():
         print(f"\n[scale] load {CLIENTS} clients x {PER_CLIENT} requests, non-streaming, loopback, "
-              f"stand-ins without delay (measures proxy overhead on this {os.cpu_count()}-core box):")
+              f"stand-ins without delay (measures proxy overhead on this {os.cpu_count()}-core box, "
+              f"load average {os.getloadavg()[0]:.1f} from everything else running):")
         for line in lines:
             print("[scale]   " + line)
     n = CLIENTS * PER_CLIENT
