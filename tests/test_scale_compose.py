@@ -210,3 +210,24 @@ def test_second_open_webui_replica_matches_the_first():
     assert data1 == data2, (data1, data2)
     assert {n for n, _ in upstream_names(WEBUI_LB_CONF)} == {"open-webui", "open-webui-2"}
     assert "open-webui-lb" in s
+
+
+@pytest.mark.parametrize("conf", [LB_CONF, WEBUI_LB_CONF], ids=lambda p: p.name)
+def test_nginx_accepts_the_load_balancer_configs(conf, tmp_path):
+    """`nginx -t` on each config as compose mounts it (inside `http {}`), with the service names
+    pointed at loopback; Debian's nginx 1.22 predates `resolve`, so that parameter is dropped."""
+    exe = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not os.path.exists(exe):
+        pytest.fail("nginx is not installed; run `scripts/setup-test-env.sh debian`", pytrace=False)
+    text = conf.read_text()
+    names = upstream_names(conf)
+    assert len(names) == 2
+    for name, port in names:
+        text = re.sub(rf"\bserver {re.escape(name)}:{port}\b", f"server 127.0.0.1:{port}", text)
+    text = re.sub(r"(\bserver 127\.0\.0\.1:\d+[^;]*?) resolve;", r"\1;", text)
+    (tmp_path / "site.conf").write_text(text)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path / 'nginx.pid'};\nevents {{}}\nhttp {{\n    include {tmp_path / 'site.conf'};\n}}\n")
+    r = subprocess.run([exe, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-e", str(tmp_path / "e.log"), "-t"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
