@@ -418,3 +418,28 @@ def test_proxy_killed_load_balancer_still_serves(stack, capsys):
     err = lb.error_log.read_text(errors="replace")
     assert f"127.0.0.1:{p2.port}" in err and "Connection refused" in err, err[-2000:]
     assert chat(p1.url, p1.headers, "gpt-chat", "direct").status_code == 200
+
+
+def test_proxy_started_before_redis_stays_on_local_state(stack, workdir, capsys):
+    """A replica whose Redis is unreachable at start-up runs without it until restarted
+    (LiteLLM pings REDIS_* once at start): compose.scale.yaml waits for Redis to be healthy."""
+    (workdir / "late-redis").mkdir()
+    late = RedisServer(workdir / "late-redis")
+    proxy = LiteLLMProxy(stack["a"], stack["b"], extra_env=late.env(), log_dir=workdir / "p-early",
+                         name="litellm-early", timeout=180)
+    try:
+        proxy.start()  # Redis is not running yet
+        late.start()
+        for i in range(6):
+            assert chat(proxy.url, proxy.headers, "gpt-chat", f"early {i}").status_code == 200
+        log = proxy.log_text()
+        keys = late.keys("*")
+    finally:
+        proxy.stop()
+        late.stop()
+    said = [ln for ln in log.splitlines() if "coordination_redis" in ln]
+    with capsys.disabled():
+        print(f"\n[scale] proxy started before Redis: Redis keys after 6 requests: {len(keys)}; "
+              f"log: {said[0][:170] if said else '(nothing)'}")
+    assert any("not reachable" in ln for ln in said), log[-3000:]
+    assert keys == [], f"the proxy wrote to a Redis it gave up on at start: {keys}"
