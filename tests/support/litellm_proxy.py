@@ -36,7 +36,9 @@ def litellm_exe() -> Path:
 
 
 def proxy_env(ollama_a: str, ollama_b: str, master_key: str, extra_env: Mapping[str, str] | None = None) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LITELLM_", "OLLAMA_"))}
+    # REDIS_* too: LiteLLM picks Redis up from the environment by itself, and a developer's own
+    # Redis must not silently become part of a test (the scale tests pass theirs in extra_env)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LITELLM_", "OLLAMA_", "REDIS_"))}
     # the venv's own interpreter must win over whatever python the tests run in
     env.pop("PYTHONPATH", None)
     env.pop("VIRTUAL_ENV", None)
