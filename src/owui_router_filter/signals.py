@@ -11,6 +11,7 @@ The sum of the weights is the code score; the router compares it with the thresh
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
 from .lexicon import AMBIGUOUS, CHAT_TERMS, CODE_TERMS, FOLLOWUP_TERMS
 from .text import fold
@@ -158,11 +159,7 @@ def structure_signals(raw: str) -> list:
         found.append(Signal("stack trace", 5.0))
     elif _ERROR_NAME.search(raw):
         found.append(Signal("error message", 3.0))
-    code_lines = 0
-    for _ in _CODE_LINE.finditer(raw):
-        code_lines += 1
-        if code_lines >= 4:
-            break
+    code_lines = _count(_CODE_LINE, raw, 4)
     if code_lines:
         found.append(Signal(f"code syntax ({code_lines}{'+' if code_lines >= 4 else ''} lines)", min(5.0, 1.5 * code_lines)))
     if _SHELL.search(raw):
@@ -179,22 +176,19 @@ def structure_signals(raw: str) -> list:
         found.append(Signal("LaTeX", 3.0))
     if _REGEX.search(raw):
         found.append(Signal("regex syntax", 3.0))
-    if len(_HTML.findall(raw, 0, 20000)) >= 2:
+    if _count(_HTML, raw, 2) >= 2:
         found.append(Signal("HTML tags", 2.0))
-    calls = 0
-    for _ in _CALL.finditer(raw):
-        calls += 1
-        if calls >= 3:
-            break
+    calls = _count(_CALL, raw, 3)
     if calls:
         found.append(Signal("call syntax", 1.0 if calls < 3 else 2.0))
-    idents = 0
-    for _ in _IDENT.finditer(raw):
-        idents += 1
-        if idents >= 2:
-            found.append(Signal("code identifiers", 1.5))
-            break
+    if _count(_IDENT, raw, 2) >= 2:
+        found.append(Signal("code identifiers", 1.5))
     return found
+
+
+def _count(pattern, raw: str, cap: int) -> int:
+    """How many matches of `pattern` there are in `raw`, counting no further than `cap`."""
+    return sum(1 for _ in islice(pattern.finditer(raw), cap))
 
 
 def _negated(words, tokens_set, joined):
