@@ -412,17 +412,16 @@ AMBIGUOUS = {
     "clase": (1, "clase", ("social|media|obrera|economica|alta|baja|escuela|aula|profesor".split("|"))),
 }
 
-# Words of a follow-up that refers back to the previous exchange ("now make it faster", "e agora em JavaScript?").
-FOLLOWUP_TERMS = frozenset((
-    "now|also|too|it|its|this|that|these|those|them|instead|again|same|then|and in|and with|what about|how about"
-    "|faster|slower|shorter|simpler|cleaner|better|more|less|add|remove|change|rename|fix|optimize|refactor"
-    "|convert|rewrite|version|tests|comments|why|still|doesnt|didnt|dont|error|works|using|without|with|but"
-    "|agora|tambem|isso|isto|ele|ela|dele|dela|mesmo|mesma|entao|deixa|deixe|faca|faz|adicione|adiciona|remova"
-    "|remove|mude|muda|troque|troca|renomeie|corrija|corrige|otimize|otimiza|refatore|converta|reescreva"
-    "|versao|testes|comentarios|porque|por que|ainda|nao funciona|funcionou|usando|sem|com|mas|e em|e com"
-    "|ahora|tambien|eso|esto|lo|la|mismo|misma|entonces|hazlo|haz|agrega|anade|quita|cambia|renombra|corrige"
-    "|optimiza|refactoriza|convierte|reescribe|pruebas|comentarios|todavia|no funciona|funciono|pero|y en|y con"
-    "|mais rapido|mas rapido|more efficient|mais eficiente|mas eficiente|em javascript|en javascript|in javascript"
+# Words that announce a new subject: after them, an earlier coding (or image) conversation no longer
+# carries over to the new message ("thanks! unrelated, but...", "mudando de assunto", "otra pregunta").
+TOPIC_CHANGE_TERMS = frozenset((
+    "unrelated|not related|different topic|another topic|new topic|change of subject|changing the subject"
+    "|switching topics|switching gears|different question|another question|new question|off topic|random question"
+    "|on another note|something else|other thing"
+    "|mudando de assunto|mudar de assunto|outro assunto|outra duvida|outra pergunta|nova pergunta|nada a ver"
+    "|sem relacao|outra coisa|trocando de assunto|falando em outra coisa"
+    "|cambiando de tema|cambio de tema|otro tema|otra pregunta|otra duda|nueva pregunta|otra cosa|sin relacion"
+    "|nada que ver|aparte de eso"
 ).split("|"))
 
 
@@ -446,7 +445,7 @@ class Scored:
     score: float
     signals: list
     tokens: int
-    followup_hits: int = 0
+    topic_change: bool = False
 
 
 class Vocabulary:
@@ -511,7 +510,7 @@ def vocabulary(use_builtin: bool = True, extra_code: str = "", extra_chat: str =
     return Vocabulary(weights, ambiguous)
 
 
-_FOLLOWUP = Vocabulary({phrase: 1 for phrase in FOLLOWUP_TERMS}, {})
+_TOPIC_CHANGE = Vocabulary({phrase: 1 for phrase in TOPIC_CHANGE_TERMS}, {})
 
 # ---- structure of the raw text ------------------------------------------------------------------
 
@@ -639,13 +638,14 @@ def tokenize(text: str) -> list:
     return _TOKEN.findall(fold(text))
 
 
-def score_text(raw: str, vocab: Vocabulary, followups: bool = False) -> Scored:
-    """Score one message's text. `raw` should already be clipped to the scan limit."""
+def score_text(raw: str, vocab: Vocabulary, in_conversation: bool = False) -> Scored:
+    """Score one message's text (`raw` already clipped to the scan limit). In a conversation, also
+    tell whether the text announces a new subject."""
     tokens = tokenize(raw)
     signals = keyword_signals(tokens, vocab) + structure_signals(raw)
     signals.sort(key=lambda s: -abs(s.weight))
-    hits = sum(1 for _ in _FOLLOWUP.matches(tokens)) if followups else 0
-    return Scored(score=sum(s.weight for s in signals), signals=signals, tokens=len(tokens), followup_hits=hits)
+    topic_change = in_conversation and next(_TOPIC_CHANGE.matches(tokens), None) is not None
+    return Scored(score=sum(s.weight for s in signals), signals=signals, tokens=len(tokens), topic_change=topic_change)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -664,7 +664,6 @@ ROUTES = (
     Route("vision", "vision_model", "messages with images"),
 )
 ROUTE_NAMES = tuple(route.name for route in ROUTES)
-FOLLOWUP_MAX_TOKENS = 4
 CHAT_BREAK = -2.0
 HISTORY_CODE_BLOCK = 4.0
 
@@ -766,19 +765,27 @@ def _routed(route: str, valves, **fields) -> Decision:
 
 
 def _context(history, valves, vocab):
-    """Score the earlier turns: (best code score among them, whether any of them carried images)."""
-    best, images, reply_has_code = None, False, False
-    for turn in history:  # newest first: an assistant reply precedes (in this order) the user turn it answered
+    """What the conversation was about before the ask: "vision", "code" or None (chat, or nothing).
+
+    Looks back (newest first) through follow-ups to the user turn that set the subject: a turn with
+    images, a turn that scores as code (an assistant reply with a code block adds to the turn it
+    answered), or a turn that reads as chat or announces a new subject, which ends the search.
+    """
+    reply_has_code = False
+    for turn in history:  # newest first: an assistant reply comes before the user turn it answered
         if turn.role == "assistant":
             reply_has_code = reply_has_code or "```" in turn.text
             continue
-        images = images or turn.images > 0
-        score = score_text(clip(turn.text, valves.max_scan_chars), vocab).score
-        if reply_has_code:
-            score += HISTORY_CODE_BLOCK
-        best = score if best is None else max(best, score)
+        if turn.images:
+            return "vision", 0.0
+        scored = score_text(clip(turn.text, valves.max_scan_chars), vocab, in_conversation=True)
+        score = scored.score + (HISTORY_CODE_BLOCK if reply_has_code else 0.0)
+        if score >= valves.threshold:
+            return "code", score
+        if scored.score <= CHAT_BREAK or scored.topic_change:
+            return None, score
         reply_has_code = False
-    return best, images
+    return None, 0.0
 
 
 def decide(messages, valves=None, user_valves=None, model_id=None) -> Decision:
@@ -809,19 +816,18 @@ def decide(messages, valves=None, user_valves=None, model_id=None) -> Decision:
         return _routed("vision", valves, reason=f"{ask.images} image{plural}", source="image", confidence=1.0)
 
     vocab = vocabulary(valves.use_builtin_keywords, valves.extra_code_keywords, valves.extra_chat_keywords)
-    scored = score_text(clip(ask.text, valves.max_scan_chars), vocab, followups=bool(conversation.history))
+    scored = score_text(clip(ask.text, valves.max_scan_chars), vocab, in_conversation=bool(conversation.history))
     signals = [(s.label, s.weight) for s in scored.signals]
     common = dict(score=round(scored.score, 2), signals=signals, confidence=_confidence(scored.score, valves.threshold))
 
     if scored.score >= valves.threshold:
         return _routed("code", valves, reason=f"code score {scored.score:g} >= {valves.threshold:g}", source="score", **common)
 
-    is_followup = scored.score > CHAT_BREAK and (scored.followup_hits > 0 or scored.tokens <= FOLLOWUP_MAX_TOKENS)
-    if conversation.history and is_followup:
-        context_score, context_images = _context(conversation.history, valves, vocab)
-        if context_images and valves.vision_model:
+    if conversation.history and not scored.topic_change:
+        context, context_score = _context(conversation.history, valves, vocab)
+        if context == "vision" and valves.vision_model:
             return _routed("vision", valves, reason="follow-up about an image", source="history", **common)
-        if context_score is not None and context_score >= valves.threshold:
+        if context == "code" and scored.score > CHAT_BREAK:
             common["signals"] = [("follow-up of a coding conversation", context_score)] + signals
             return _routed("code", valves, reason="follow-up in a coding conversation", source="history", **common)
 

@@ -119,15 +119,14 @@ AMBIGUOUS = {
     "clase": (1, "clase", ("social|media|obrera|economica|alta|baja|escuela|aula|profesor".split("|"))),
 }
 
-# Words of a follow-up that refers back to the previous exchange ("now make it faster", "e agora em JavaScript?").
-FOLLOWUP_TERMS = frozenset((
-    "now|also|too|it|its|this|that|these|those|them|instead|again|same|then|and in|and with|what about|how about"
-    "|faster|slower|shorter|simpler|cleaner|better|more|less|add|remove|change|rename|fix|optimize|refactor"
-    "|convert|rewrite|version|tests|comments|why|still|doesnt|didnt|dont|error|works|using|without|with|but"
-    "|agora|tambem|isso|isto|ele|ela|dele|dela|mesmo|mesma|entao|deixa|deixe|faca|faz|adicione|adiciona|remova"
-    "|remove|mude|muda|troque|troca|renomeie|corrija|corrige|otimize|otimiza|refatore|converta|reescreva"
-    "|versao|testes|comentarios|porque|por que|ainda|nao funciona|funcionou|usando|sem|com|mas|e em|e com"
-    "|ahora|tambien|eso|esto|lo|la|mismo|misma|entonces|hazlo|haz|agrega|anade|quita|cambia|renombra|corrige"
-    "|optimiza|refactoriza|convierte|reescribe|pruebas|comentarios|todavia|no funciona|funciono|pero|y en|y con"
-    "|mais rapido|mas rapido|more efficient|mais eficiente|mas eficiente|em javascript|en javascript|in javascript"
+# Words that announce a new subject: after them, an earlier coding (or image) conversation no longer
+# carries over to the new message ("thanks! unrelated, but...", "mudando de assunto", "otra pregunta").
+TOPIC_CHANGE_TERMS = frozenset((
+    "unrelated|not related|different topic|another topic|new topic|change of subject|changing the subject"
+    "|switching topics|switching gears|different question|another question|new question|off topic|random question"
+    "|on another note|something else|other thing"
+    "|mudando de assunto|mudar de assunto|outro assunto|outra duvida|outra pergunta|nova pergunta|nada a ver"
+    "|sem relacao|outra coisa|trocando de assunto|falando em outra coisa"
+    "|cambiando de tema|cambio de tema|otro tema|otra pregunta|otra duda|nueva pregunta|otra cosa|sin relacion"
+    "|nada que ver|aparte de eso"
 ).split("|"))

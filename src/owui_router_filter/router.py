@@ -5,7 +5,8 @@ Order of precedence, each step explaining itself in the Decision it returns:
 2. an override prefix (#code, #chat, #vision) in the last user message;
 3. images in the last user message -> the vision model (when one is set);
 4. the code score of the last user message against the threshold;
-5. a short follow-up in a coding (or image) conversation stays where the conversation was;
+5. a follow-up in a coding (or image) conversation stays where the conversation was, unless it
+   announces a new subject or (for code) clearly reads as something else;
 6. everything else -> the chat model.
 """
 
@@ -32,7 +33,6 @@ ROUTES = (
     Route("vision", "vision_model", "messages with images"),
 )
 ROUTE_NAMES = tuple(route.name for route in ROUTES)
-FOLLOWUP_MAX_TOKENS = 4
 CHAT_BREAK = -2.0
 HISTORY_CODE_BLOCK = 4.0
 
@@ -134,19 +134,27 @@ def _routed(route: str, valves, **fields) -> Decision:
 
 
 def _context(history, valves, vocab):
-    """Score the earlier turns: (best code score among them, whether any of them carried images)."""
-    best, images, reply_has_code = None, False, False
-    for turn in history:  # newest first: an assistant reply precedes (in this order) the user turn it answered
+    """What the conversation was about before the ask: "vision", "code" or None (chat, or nothing).
+
+    Looks back (newest first) through follow-ups to the user turn that set the subject: a turn with
+    images, a turn that scores as code (an assistant reply with a code block adds to the turn it
+    answered), or a turn that reads as chat or announces a new subject, which ends the search.
+    """
+    reply_has_code = False
+    for turn in history:  # newest first: an assistant reply comes before the user turn it answered
         if turn.role == "assistant":
             reply_has_code = reply_has_code or "```" in turn.text
             continue
-        images = images or turn.images > 0
-        score = score_text(clip(turn.text, valves.max_scan_chars), vocab).score
-        if reply_has_code:
-            score += HISTORY_CODE_BLOCK
-        best = score if best is None else max(best, score)
+        if turn.images:
+            return "vision", 0.0
+        scored = score_text(clip(turn.text, valves.max_scan_chars), vocab, in_conversation=True)
+        score = scored.score + (HISTORY_CODE_BLOCK if reply_has_code else 0.0)
+        if score >= valves.threshold:
+            return "code", score
+        if scored.score <= CHAT_BREAK or scored.topic_change:
+            return None, score
         reply_has_code = False
-    return best, images
+    return None, 0.0
 
 
 def decide(messages, valves=None, user_valves=None, model_id=None) -> Decision:
@@ -177,19 +185,18 @@ def decide(messages, valves=None, user_valves=None, model_id=None) -> Decision:
         return _routed("vision", valves, reason=f"{ask.images} image{plural}", source="image", confidence=1.0)
 
     vocab = vocabulary(valves.use_builtin_keywords, valves.extra_code_keywords, valves.extra_chat_keywords)
-    scored = score_text(clip(ask.text, valves.max_scan_chars), vocab, followups=bool(conversation.history))
+    scored = score_text(clip(ask.text, valves.max_scan_chars), vocab, in_conversation=bool(conversation.history))
     signals = [(s.label, s.weight) for s in scored.signals]
     common = dict(score=round(scored.score, 2), signals=signals, confidence=_confidence(scored.score, valves.threshold))
 
     if scored.score >= valves.threshold:
         return _routed("code", valves, reason=f"code score {scored.score:g} >= {valves.threshold:g}", source="score", **common)
 
-    is_followup = scored.score > CHAT_BREAK and (scored.followup_hits > 0 or scored.tokens <= FOLLOWUP_MAX_TOKENS)
-    if conversation.history and is_followup:
-        context_score, context_images = _context(conversation.history, valves, vocab)
-        if context_images and valves.vision_model:
+    if conversation.history and not scored.topic_change:
+        context, context_score = _context(conversation.history, valves, vocab)
+        if context == "vision" and valves.vision_model:
             return _routed("vision", valves, reason="follow-up about an image", source="history", **common)
-        if context_score is not None and context_score >= valves.threshold:
+        if context == "code" and scored.score > CHAT_BREAK:
             common["signals"] = [("follow-up of a coding conversation", context_score)] + signals
             return _routed("code", valves, reason="follow-up in a coding conversation", source="history", **common)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
 
-from .lexicon import AMBIGUOUS, CHAT_TERMS, CODE_TERMS, FOLLOWUP_TERMS
+from .lexicon import AMBIGUOUS, CHAT_TERMS, CODE_TERMS, TOPIC_CHANGE_TERMS
 from .text import fold
 
 _TOKEN = re.compile(r"[a-z0-9_]+(?:\+\+|#)?")
@@ -33,7 +33,7 @@ class Scored:
     score: float
     signals: list
     tokens: int
-    followup_hits: int = 0
+    topic_change: bool = False
 
 
 class Vocabulary:
@@ -98,7 +98,7 @@ def vocabulary(use_builtin: bool = True, extra_code: str = "", extra_chat: str =
     return Vocabulary(weights, ambiguous)
 
 
-_FOLLOWUP = Vocabulary({phrase: 1 for phrase in FOLLOWUP_TERMS}, {})
+_TOPIC_CHANGE = Vocabulary({phrase: 1 for phrase in TOPIC_CHANGE_TERMS}, {})
 
 # ---- structure of the raw text ------------------------------------------------------------------
 
@@ -226,10 +226,11 @@ def tokenize(text: str) -> list:
     return _TOKEN.findall(fold(text))
 
 
-def score_text(raw: str, vocab: Vocabulary, followups: bool = False) -> Scored:
-    """Score one message's text. `raw` should already be clipped to the scan limit."""
+def score_text(raw: str, vocab: Vocabulary, in_conversation: bool = False) -> Scored:
+    """Score one message's text (`raw` already clipped to the scan limit). In a conversation, also
+    tell whether the text announces a new subject."""
     tokens = tokenize(raw)
     signals = keyword_signals(tokens, vocab) + structure_signals(raw)
     signals.sort(key=lambda s: -abs(s.weight))
-    hits = sum(1 for _ in _FOLLOWUP.matches(tokens)) if followups else 0
-    return Scored(score=sum(s.weight for s in signals), signals=signals, tokens=len(tokens), followup_hits=hits)
+    topic_change = in_conversation and next(_TOPIC_CHANGE.matches(tokens), None) is not None
+    return Scored(score=sum(s.weight for s in signals), signals=signals, tokens=len(tokens), topic_change=topic_change)

@@ -27,9 +27,32 @@ def test_followups_in_a_coding_conversation_stay_on_the_coder():
         assert decision.source in ("history", "score")
 
 
+def test_longer_followups_without_code_words_stay_on_the_coder():
+    for text in ("and what if some rows have an empty name?", "al revés, de mayor a menor", "pede confirmação antes de apagar"):
+        decision = decide(follow(CODING, text))
+        assert (decision.route, decision.source) == ("code", "history"), (text, str(decision))
+
+
 def test_a_new_unrelated_question_switches_back_to_chat():
-    for text in ("What is the capital of France?", "Qual a receita de pão de queijo?", "Resuma a história de Portugal"):
+    for text in ("What is the capital of France?", "Qual a receita de pão de queijo?", "Resuma a história de Portugal",
+                 "thanks! unrelated, but who won the 2002 world cup?", "valeu! mudando de assunto, onde passar as férias?",
+                 "gracias. otra pregunta: ¿cuánto dura un pasaporte?"):
         assert decide(follow(CODING, text)).route == "chat", text
+
+
+def test_the_subject_is_found_back_through_several_followups():
+    messages = CODING + [
+        {"role": "user", "content": "and what if some rows have an empty name?"},
+        {"role": "assistant", "content": "Then skip them."},
+        {"role": "user", "content": "ok, and sort them too"},
+    ]
+    assert decide(messages).route == "code"
+    changed = CODING + [
+        {"role": "user", "content": "thanks! unrelated: tell me about Lisbon"},
+        {"role": "assistant", "content": "Lisbon is..."},
+        {"role": "user", "content": "and what about its food?"},
+    ]
+    assert decide(changed).route == "chat"
 
 
 def test_followups_in_a_chat_conversation_stay_on_chat():
@@ -80,12 +103,15 @@ def test_empty_vision_model_means_no_image_routing():
 
 
 def test_a_followup_about_an_earlier_image_stays_on_vision():
-    messages = [
-        {"role": "user", "content": [{"type": "text", "text": "what is this?"}, {"type": "image_url", "image_url": {"url": PNG}}]},
-        {"role": "assistant", "content": "A red square."},
-        {"role": "user", "content": "and what colour is it exactly?"},
-    ]
-    assert decide(messages).route == "vision"
+    for text in ("and what colour is it exactly?", "me passa a receita dele", "how much exercise does it need every day?"):
+        messages = [
+            {"role": "user", "content": [{"type": "text", "text": "what is this?"}, {"type": "image_url", "image_url": {"url": PNG}}]},
+            {"role": "assistant", "content": "A red square."},
+            {"role": "user", "content": text},
+        ]
+        assert decide(messages).route == "vision", text
+        messages[-1]["content"] = "thanks. another question: " + text
+        assert decide(messages).route == "chat", text
 
 
 def test_images_only_in_older_turns_do_not_capture_a_new_code_question():
