@@ -46,7 +46,8 @@ setup_openwebui() {
 
 setup_debian() {
   local need=()
-  command -v chromium >/dev/null || need+=(chromium chromium-driver)
+  command -v chromium >/dev/null || need+=(chromium)
+  command -v chromedriver >/dev/null || need+=(chromium-driver)
   command -v redis-server >/dev/null || need+=(redis-server)
   command -v nginx >/dev/null || need+=(nginx)
   command -v docker-compose >/dev/null || need+=(docker-compose)
