@@ -315,7 +315,7 @@ CODE_TERMS.update(_terms(3, (
     "|ruby on rails|express js|expressjs|jquery|pandas|numpy|pytorch|tensorflow|scikit learn|sklearn|matplotlib"
     "|dataframe|jupyter|notebook jupyter|sql|mysql|postgres|postgresql|sqlite|mongodb|redis|graphql|orm|sqlalchemy"
     "|banco de dados|base de datos|database|schema do banco|stored procedure|api rest|rest api|endpoint|webhook"
-    "|json schema|yaml|regex|regexp|regular expression|expressao regular|expresion regular|latex|overleaf"
+    "|json schema|yaml|regex|regexp|regular expression|expressao regular|expresion regular|overleaf"
     "|stack trace|stacktrace|traceback|segfault|segmentation fault|null pointer|nullpointerexception"
     "|exception|excecao|excepcion|compilador|compiler|compile|compilar|compila|debug|debugar|depurar|debugger"
     "|refactor|refatorar|refatore|refatora|refactorizar|refactoriza|unit test|unit tests|teste unitario"
@@ -323,14 +323,14 @@ CODE_TERMS.update(_terms(3, (
     "|frontend|backend|front end|back end|fullstack|full stack|localhost|http request|requisicao http"
     "|linguagem c|lenguaje c|c language|programa em c|programa en c|code in c|em golang|go code|codigo em go"
     "|vlookup|procv|xlookup|procx|countif|cont se|sumif|somase|excel formula|formula do excel|formula de excel"
-    "|formula excel|google sheets formula|macro vba|script|scripts|codigo fonte|source code|snippet|bug|bugs"
+    "|formula excel|google sheets formula|macro vba|scripts|codigo fonte|source code|snippet|bugs"
 )))
 # Words that usually mean code in a request, but not always.
 CODE_TERMS.update(_terms(2, (
     "code|coding|codigo|programar|programa em|programming|programacion|programacao|algorithm|algoritmo"
-    "|function|funcao|funcion|method|metodo da classe|variable|variavel|loop|array|arrays|lista encadeada"
+    "|funcao|funcion|method|metodo da classe|variable|variavel|loop|array|arrays|lista encadeada"
     "|linked list|hashmap|hash map|dictionary python|dicionario python|recursion|recursao|recursion|recursividad"
-    "|class|struct|interface|enum|lambda|callback|async|await|promise|thread|threads|mutex|deadlock"
+    "|struct|interface|enum|lambda|callback|async|await|promise|thread|threads|mutex|deadlock"
     "|query|api|sdk|framework|library|biblioteca|libreria|package|pacote|dependencia|dependency"
     "|deploy|deployment|container|runtime|compilacao|build|install|instalar o pacote|terminal|command line"
     "|linha de comando|linea de comandos|cli|crontab|cron job|ssh|chmod|sudo|grep|awk|sed|curl|wget"
@@ -348,12 +348,113 @@ CODE_TERMS.update(_terms(1, (
     "|versao|update|atualizar|file|arquivo|archivo|folder|pasta|directorio|directory|path|caminho|ruta"
 )))
 
+CODE_TERMS.update(_terms(3, (
+    "div|divs|css|html|flexbox|css grid|tailwind|bootstrap css|media query|vue|nuxt|webpack|vite|jsx|tsx|props"
+    "|sudo|ubuntu server|systemd|systemctl|journalctl|cron|cron expression|tmux|apache|proxy inverso|proxy reverso"
+    "|reverse proxy|hacer pull|fazer pull|dar pull|hacer push|fazer push|dar push|git pull|git push|git stash"
+    "|time complexity|complejidad temporal|complexidade de tempo|binary search|busca binaria|busqueda binaria"
+    "|dict|dicts|google sheets|google planilhas|planilhas google|hojas de calculo de google|conditional formatting"
+    "|formatacao condicional|formato condicional|comandos do terminal|comando do terminal|comandos de terminal"
+    "|no terminal|na linha de comando|en la terminal|desde la terminal|in the terminal|from the terminal"
+    "|pelo terminal|por terminal|seq scan|full table scan|index scan|explain analyze|union all"
+    "|unrelated histories|detached head|merge conflict|conflito de merge|conflicto de merge"
+)))
+CODE_TERMS.update(_terms(2, (
+    "node|ubuntu|debian|puntero|punteros|ponteiro|ponteiros|pointer|pointers|in c|en c|em c|in go|en go"
+    "|em go|excel|cells|celdas|celulas|componente|component|i have a table|tenho uma tabela|tengo una tabla"
+    "|programar una tarea|programo una tarea|agendar uma tarefa|agendar tarefa|schedule a task|tarea programada"
+    "|tarefa agendada"
+)))
+CODE_TERMS.update(_terms(1, (
+    "carpeta|carpetas|pastas|folders|column|columns|coluna|colunas|columna|columnas|process|processo|proceso"
+)))
+
+# A broader vocabulary of programming, by domain (en/pt/es), weighted by how rarely it means anything else.
+CODE_TERMS.update(_terms(3, (
+    # languages, libraries, tools
+    "objective c|visual basic|vb net|rstudio|ggplot|ggplot2|dplyr|tidyverse|seaborn|plotly|keras|pyspark|polars"
+    "|numpy|scipy|dataframe|dataframes|parquet|jupyter notebook|pip install|npm install|requirements txt"
+    "|package json|node modules|virtual environment|ambiente virtual|entorno virtual|vscode|vs code|intellij"
+    "|pycharm|android studio|xcode|eclipse ide|visual studio|ajax|axios|fetch api|websocket|websockets|navbar"
+    "|spring|hibernate|entity framework|asp net|dotnet|net core|blazor|unity script|godot|gdscript"
+    # databases
+    "|primary key|chave primaria|clave primaria|foreign key|chave estrangeira|clave foranea|chaves estrangeiras"
+    "|claves foraneas|procedimiento almacenado|procedimento armazenado|materialized view|view materializada"
+    "|nosql|mariadb|sql server|sqlserver|oracle db|dynamodb|cassandra|elasticsearch|consulta sql|query sql"
+    "|tabela dinamica|tabla dinamica|pivot table|apps script|google apps script"
+    # shell, system, git, deploy
+    "|grep|curl|wget|ssh|scp|rsync|mkdir|rmdir|pwd|apt get|yum|dnf|winget|homebrew|chocolatey|environment variable"
+    "|environment variables|variavel de ambiente|variaveis de ambiente|variable de entorno|variables de entorno"
+    "|permission denied|permissao negada|permiso denegado|command not found|comando nao encontrado"
+    "|gitignore|cherry pick|git log|git reset|git revert|repositorio git|git repository|docker image|imagem docker"
+    "|imagen docker|docker hub|kubernetes pod|pods|caddy|traefik|haproxy|certbot|ci cd|load balancer"
+    "|balanceador de carga|s3 bucket|ec2|lambda function|cloud function|aws cli|azure cli|gcloud"
+    # concepts
+    "|for loop|while loop|laco for|bucle for|bucle while|if statement|if else|object oriented|orientacao a objetos"
+    "|orientada a objetos|orientado a objetos|polimorfismo|polymorphism|design pattern|padrao de projeto"
+    "|patron de diseno|big o notation|memory leak|vazamento de memoria|fuga de memoria|stack overflow"
+    "|stackoverflow|race condition|condicao de corrida|condicion de carrera|dependency injection"
+    "|injecao de dependencia|inyeccion de dependencias|unit testing|integration test|teste de integracao"
+    "|meu codigo|mi codigo|my code|this code|este codigo|esse codigo|esse script|este script"
+    "|codigo abaixo|codigo de abajo|code below|essa funcao|esta funcion"
+    "|this function|my function|minha funcao|mi funcion|debugging|depuracion|depuracao"
+    # spreadsheets and markup
+    "|procv|vlookup|xlookup|procx|hlookup|proch|buscarh|countif|sumif|cont valores|concatenar celulas"
+    "|indice e corresp|index and match|indice y coincidir|coincidir|vba|overleaf|bibtex|biblatex|tikz|beamer"
+    "|amsmath|documentclass|usepackage|html template|template html|email template|template de email"
+    "|plantilla html|plantilla de correo html"
+)))
+CODE_TERMS.update(_terms(2, (
+    "csv|xml|github|gitlab|bitbucket|repository|repositorio|repo|stash|compose|container|contenedor|conteiner"
+    "|query|queries|join|joins|trigger|bucle|bucles|laco|lacos|arreglo|arreglos|vetor|vetores|string|strings"
+    "|cadena de texto|cadenas de texto|variavel|variaveis|variables|parametro|parametros|parameter|parameters"
+    "|argumento|argumentos|argument|arguments|return|retorna|retorne|retornar|devuelva|devuelve|devolver"
+    "|ecuacion en latex|equation in latex|equacao no latex|formula no latex|formula en latex"
+    "|planilha|planilhas|hoja de calculo|hojas de calculo|spreadsheet|spreadsheets|macro|macros"
+    "|landing page|pagina html|pagina web|web page|webpage|website|sitio web"
+)))
+CODE_TERMS.update(_terms(1, (
+    "instalar|instalo|instala|installing|branch|branches|merge|checkout|clone|migration|migracao|migracion"
+    "|pipeline|dns|timeout|crash|crashes|crashing|spark|nan|cd|brew|pacman|button|botao|boton|form|formulario"
+    "|ordenar|sort|sorting|filtrar|filter|contar|count|somar|sumar|sum|validar|validate|converter|convertir|convert"
+)))
+
+CODE_TERMS.update(_terms(3, (
+    "left join|right join|inner join|outer join|full join|cross join|self join|hover|on hover|ao passar o mouse"
+    "|quando passo o mouse|passar o mouse|al pasar el raton|al pasar el mouse|pasar el raton|mouse over|onclick"
+    "|const|let and const|let e const|let y const|this line|essa linha|esta linha|esta linea|that line"
+)))
+
+CODE_TERMS.update(_terms(3, (
+    "eval|exec|http method|http methods|metodos http|metodo http|http verbs|verbos http|rest verbs"
+)))
+CODE_TERMS.update(_terms(2, (
+    "command|commands|comando|comandos|comandos seguidos"
+)))
+CODE_TERMS.update(_terms(1, (
+    "run|rodar|rodo|roda|ejecutar|ejecuto|ejecuta|executar|executo|executa"
+)))
+
+CODE_TERMS.update(_terms(3, (
+    # "a function that...", "uma funcao que...": a function to be written
+    "function that|function to|function which|funcao que|funcao pra|funcao para|funcion que|funcion para"
+)))
+CODE_TERMS.update(_terms(1, (
+    # asking for something to be made: weak alone ("write a poem" is chat), decisive next to a code word
+    "write a|write me a|make a|create a|escreve uma|escreve um|escreva uma|escreva um|me faz uma"
+    "|me faz um|faca uma|faca um|cria uma|cria um|crie uma|crie um|haz una|haz un|hazme una|hazme un|crea una"
+    "|crea un|escribe una|escribe un|escribeme una|escribeme un"
+)))
+
 # Names that are code and nothing else: enough on their own (applied last, so they win over the lists above).
 CODE_TERMS.update(_terms(4, (
     "javascript|typescript|kotlin|golang|c++|c#|php|haskell|powershell|regex|regexp|regular expression"
     "|expressao regular|expresion regular|sql|mysql|postgresql|sqlite|dockerfile|kubectl|traceback|stacktrace"
     "|stack trace|segfault|nullpointerexception|typeerror|valueerror|keyerror|indexerror|attributeerror"
     "|modulenotfounderror|importerror|syntax error|erro de sintaxe|error de sintaxis"
+    "|vim|neovim|emacs|awk|chmod|chown|useeffect|usestate|usememo|useref|sumifs|countifs|sumproduct|iferror"
+    "|index match|indice corresp|buscarv|buscarx|contar si|contar si conjunto|sumar si|sumar si conjunto"
+    "|cont ses|somases|arrayformula|importrange"
 )))
 
 CHAT_TERMS = {}
@@ -364,7 +465,7 @@ CHAT_TERMS.update(_terms(3, (
     "|receita|recipe|receta|ingredientes|ingredients"
     "|codigo civil|codigo penal|codigo de conduta|codigo de conducta|code of conduct|codigo de etica"
     "|codigo de transito|codigo tributario|codigo de defesa do consumidor|codigo postal|postal code|zip code"
-    "|codigo morse|morse code|dress code|codigo de vestimenta|codigo de barras|cep"
+    "|codigo genetico|genetic code|codigo de area|area code|codigo morse|morse code|dress code|codigo de vestimenta|codigo de barras"
     "|classe social|clase social|social class|classe media|clase media|middle class|working class|classe operaria"
     "|first class|primeira classe|primera clase|classe economica|economy class"
     "|programa de tv|programa de televisao|programa de television|tv show|tv program|programa de radio"
@@ -381,16 +482,71 @@ CHAT_TERMS.update(_terms(2, (
     "|explain like|conselho|consejo|advice|dica|dicas|tips|opiniao|opinion|sentimentos|feelings|relacionamento"
     "|relationship|namorada|namorado|novia|novio|girlfriend|boyfriend|amigo|friend|familia|family"
     "|cobra|snake|serpente|serpiente|ilha|island|isla|cafe|coffee"
-    "|marketing|slogan|post para instagram|instagram|linkedin post|tweet|legenda|caption"
+    "|marketing|slogan|post para instagram|instagram|linkedin post|tweet"
     "|rewrite this paragraph|reescreva o texto|reescribe el texto|corrija o texto|revise o texto|gramatica|grammar"
 )))
+CHAT_TERMS.update(_terms(3, (
+    # careers and pay: "how much does a Java developer earn" is not a coding request
+    "salary|salaries|salario|salarios|sueldo|sueldos|earn|earns|quanto ganha|cuanto gana|cuanto cobra|pay scale"
+    "|cook|cooking|cozinhar|cocinar|jantar|cena|dinner|lunch|almoco|almuerzo"
+)))
+CHAT_TERMS.update(_terms(2, (
+    "math|maths|matematica|matematicas|algebra|calculus|geometria|geometry|trigonometria|trigonometry"
+    "|derivative|derivada|equacao do segundo grau|ecuacion de segundo grado|quadratic equation|primeiro grau"
+    "|primer grado|funcao afim|funcion lineal|linear function|linear functions|homework|dever de casa|licao de casa"
+    "|tarea de matematicas|exam|exame|examen|prova de|test tomorrow|prova amanha|examen manana"
+    "|compile a report|compilar um relatorio|compilar un informe|compile the results"
+)))
+CHAT_TERMS.update(_terms(4, (
+    # "explain it to me, no code": the user says it is not a coding request
+    "no code|sem codigo|sin codigo|without code|without any code|nada de codigo|sin programar"
+)))
+CHAT_TERMS.update(_terms(3, (
+    "non technical|nontechnical|nao tecnico|nao tecnica|no tecnico|no tecnica|nao e da area tecnica|leigo|leiga"
+)))
+CHAT_TERMS.update(_terms(2, (
+    "simple terms|in simple terms|em termos simples|de um jeito simples|de forma simples|de forma sencilla"
+    "|en terminos sencillos|history|podcast|podcasts"
+    "|curso|cursos|course|courses|bootcamp|carreira|carrera|career|certificacao|certificacion|certification"
+
+)))
 CHAT_TERMS.update(_terms(1, (
-    "email|e mail|texto|text|paragrafo|paragraph|parrafo|frase|sentence|palavra|word|palabra|artigo|article|articulo"
+    # everyday life: gifts, celebrations, family, pets, weather, going out (weak, but they add up)
+    "gift|gifts|presente de|regalo|regalos|birthday|aniversario|cumpleanos|wedding|casamento|boda|christmas"
+    "|natal|navidad|weekend|fim de semana|fin de semana|restaurant|restaurants|restaurante|restaurantes"
+    "|weather|clima|dog|dogs|cachorro|perro|perros|gato|gatos|baby|bebe|mom|dad|mae|pai|mama|papa"
+    "|grandmother|grandma|avo|abuela|abuelo"
+)))
+CHAT_TERMS.update(_terms(1, (
+    "caption|legenda|compile a list|compilar una lista|compilar uma lista|compila una lista"
+)))
+CHAT_TERMS.update(_terms(1, (
+    "email|e mail|texto|text|paragrafo|paragraph|parrafo|frase|sentence|artigo|article|articulo"
     "|noticia|news|mundo|world|pais|country|cidade|city|ciudad|pessoa|person|persona|vida|life"
 )))
 
 # word: (weight, label, words that give it its other meaning)
 AMBIGUOUS = {
+    "latex": (5, "latex", (
+        "allergy|alergia|gloves|luvas|guantes|glove|luva|guante|balloon|balao|globo|paint|tinta|pintura|mattress"
+        "|colchao|colchon|condom|preservativo|rubber|borracha|caucho|sap|seiva|savia"
+    ).split("|")),
+    "class": (2, "class", (
+        "gym|school|teacher|student|students|yoga|pilates|spinning|dance|cooking|lesson|lessons|grade|son|daughter"
+        "|kid|kids|social|middle|working|upper|first|economy|business|world|classmates|take|beginner|beginners|course"
+    ).split("|")),
+    "function": (2, "function", (
+        "math|maths|graph|linear|quadratic|derivative|domain|algebra|calculus|exponential|logarithmic|kidney|liver"
+        "|brain|lung|heart|body|organ|wedding|party|event|social"
+    ).split("|")),
+    "script": (3, "script", (
+        "video|videos|youtube|film|movie|play|podcast|ad|commercial|speech|tiktok|reel|reels|roteiro|guion|teatro"
+        "|theater|theatre|scene|cena|escena|actor|actors|presentation|apresentacao|presentacion|call center|sales"
+    ).split("|")),
+    "bug": (3, "bug", (
+        "insect|insects|inseto|insetos|insecto|insectos|bite|bites|picada|bed|garden|jardim|jardin|plant|plants"
+        "|planta|plantas|spider|aranha|arana|mosquito|stomach|flu|gripe|virus"
+    ).split("|")),
     "python": (3, "python", (
         "cobra|snake|serpente|serpiente|reptil|reptile|jiboia|boa|pet|terrario|terrarium|zoo|zoologico|venom"
         "|veneno|mordida|bite|constrictor|piton|pitao|burmese|birmanesa|ball python|regius|monty python|filhote"
@@ -398,7 +554,8 @@ AMBIGUOUS = {
     ).split("|")),
     "java": (3, "java", (
         "ilha|island|isla|indonesia|jakarta|bali|sumatra|borneo|javanese|javanes|cafe|coffee|viagem|trip|travel"
-        "|viaje|turismo|tourism|praia|beach|playa|vulcao|volcano|volcan|mar de java|java sea"
+        "|viaje|turismo|tourism|praia|beach|playa|vulcao|volcano|volcan|mar de java|java sea|visit|visitar|borobudur"
+        "|bromo|yogyakarta|jogja|bandung|surabaya|prambanan|temple|templo|vulcoes|volcanes|volcanoes"
     ).split("|")),
     "rust": (2, "rust", (
         "ferrugem|oxido|oxidacion|corrosion|corrosao|metal|car|carro|coche|bike|bicicleta|paint|tinta|iron|ferro"
@@ -421,7 +578,7 @@ TOPIC_CHANGE_TERMS = frozenset((
     "|mudando de assunto|mudar de assunto|outro assunto|outra duvida|outra pergunta|nova pergunta|nada a ver"
     "|sem relacao|outra coisa|trocando de assunto|falando em outra coisa"
     "|cambiando de tema|cambio de tema|otro tema|otra pregunta|otra duda|nueva pregunta|otra cosa|sin relacion"
-    "|nada que ver|aparte de eso"
+    "|nada que ver|aparte de eso|one more question|mais uma pergunta|una pregunta mas|outra questao"
 ).split("|"))
 
 
@@ -532,11 +689,13 @@ _STACK_TRACE = re.compile(
     r"|Exception in thread|^\s*\w+(?:\.\w+)+(?:Error|Exception)\b|undefined is not a function|Cannot read propert",
     re.M,
 )
-_ERROR_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception)\b|\bE[A-Z]{3,}\b(?=:)|\berrno\b")
+_ERROR_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception)\b|\bE[A-Z]{3,}\b(?=:)|\berrno\b|\b(?:fatal|error|hint):\s")
 _SHELL = re.compile(
     r"^\s*(?:\$|#|PS [A-Z]:\\[^>]*>)\s+(?:sudo|apt|pip|npm|npx|git|docker|cd|ls|mkdir|rm|cp|mv|chmod|curl|wget|python3?|node|make|ssh|kubectl|brew|cargo|go)\b"
     r"|\b(?:sudo|apt-get|apt|pip3?|npm|npx|yarn|git|docker|kubectl|brew|systemctl|journalctl|chmod|chown|ssh|scp|rsync|tar|grep|curl|wget)"
-    r" +(?:-{1,2}[\w-]+|install|run|add|commit|push|pull|clone|status|checkout|build|exec|logs|restart|start|apply|get|init)\b",
+    r" +(?:-{1,2}[\w-]+|install|run|add|commit|push|pull|clone|status|checkout|build|exec|logs|restart|start|apply|get|init)\b"
+    r"|\b(?:awk|sed|find|xargs|sort|uniq|head|tail|ls|du|df|ps|kill|lsof|netstat|crontab|tar|zip|unzip|cat|wc|cut|tr)"
+    r" +(?:-{1,2}[a-zA-Z][\w-]*|\.|/|\*)",
     re.M,
 )
 _SQL = re.compile(
@@ -560,6 +719,11 @@ _REGEX = re.compile(r"\\[dwsbDWS][+*?{]|\[\^?[a-zA-Z0-9]-[a-zA-Z0-9][^\]]*\][+*?
 _HTML = re.compile(r"</?(?:div|span|html|body|head|script|style|table|tr|td|ul|li|button|input|form|a|p|img|h[1-6])\b[^<>]{0,200}>")
 _CALL = re.compile(r"\b[A-Za-z_][\w.]*\([^()\n]{0,80}\)")
 _IDENT = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\b[a-z]+[A-Z][a-z0-9]+[A-Za-z0-9]*\b")
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+_INLINE_CODE = re.compile(r"`[^`\n]{2,300}`")
+_SUBSCRIPT = re.compile(r"\b[A-Za-z_]\w*\[(?:[^\]\n]{0,40}:[^\]\n]{0,40}|\d+|['\"][\w-]+['\"])\]")
+_HTTP_VERB = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|OPTIONS)\b")
+_PORT = re.compile(r"\b(?:port|porta|puerto|localhost|127\.0\.0\.1|0\.0\.0\.0):?\s?\d{2,5}\b", re.I)
 
 
 def structure_signals(raw: str) -> list:
@@ -595,6 +759,16 @@ def structure_signals(raw: str) -> list:
         found.append(Signal("call syntax", 1.0 if calls < 3 else 2.0))
     if _count(_IDENT, raw, 2) >= 2:
         found.append(Signal("code identifiers", 1.5))
+    elif _SNAKE.search(raw):
+        found.append(Signal("code identifier", 1.0))
+    if "```" not in raw and _INLINE_CODE.search(raw):
+        found.append(Signal("inline code", 2.0))
+    if len({m.group(0) for m in islice(_HTTP_VERB.finditer(raw), 40)}) >= 2:
+        found.append(Signal("HTTP methods", 3.0))
+    if _SUBSCRIPT.search(raw):
+        found.append(Signal("index or slice syntax", 2.0))
+    if _PORT.search(raw):
+        found.append(Signal("port number", 2.0))
     return found
 
 

@@ -120,11 +120,13 @@ _STACK_TRACE = re.compile(
     r"|Exception in thread|^\s*\w+(?:\.\w+)+(?:Error|Exception)\b|undefined is not a function|Cannot read propert",
     re.M,
 )
-_ERROR_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception)\b|\bE[A-Z]{3,}\b(?=:)|\berrno\b")
+_ERROR_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception)\b|\bE[A-Z]{3,}\b(?=:)|\berrno\b|\b(?:fatal|error|hint):\s")
 _SHELL = re.compile(
     r"^\s*(?:\$|#|PS [A-Z]:\\[^>]*>)\s+(?:sudo|apt|pip|npm|npx|git|docker|cd|ls|mkdir|rm|cp|mv|chmod|curl|wget|python3?|node|make|ssh|kubectl|brew|cargo|go)\b"
     r"|\b(?:sudo|apt-get|apt|pip3?|npm|npx|yarn|git|docker|kubectl|brew|systemctl|journalctl|chmod|chown|ssh|scp|rsync|tar|grep|curl|wget)"
-    r" +(?:-{1,2}[\w-]+|install|run|add|commit|push|pull|clone|status|checkout|build|exec|logs|restart|start|apply|get|init)\b",
+    r" +(?:-{1,2}[\w-]+|install|run|add|commit|push|pull|clone|status|checkout|build|exec|logs|restart|start|apply|get|init)\b"
+    r"|\b(?:awk|sed|find|xargs|sort|uniq|head|tail|ls|du|df|ps|kill|lsof|netstat|crontab|tar|zip|unzip|cat|wc|cut|tr)"
+    r" +(?:-{1,2}[a-zA-Z][\w-]*|\.|/|\*)",
     re.M,
 )
 _SQL = re.compile(
@@ -148,6 +150,11 @@ _REGEX = re.compile(r"\\[dwsbDWS][+*?{]|\[\^?[a-zA-Z0-9]-[a-zA-Z0-9][^\]]*\][+*?
 _HTML = re.compile(r"</?(?:div|span|html|body|head|script|style|table|tr|td|ul|li|button|input|form|a|p|img|h[1-6])\b[^<>]{0,200}>")
 _CALL = re.compile(r"\b[A-Za-z_][\w.]*\([^()\n]{0,80}\)")
 _IDENT = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\b[a-z]+[A-Z][a-z0-9]+[A-Za-z0-9]*\b")
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+_INLINE_CODE = re.compile(r"`[^`\n]{2,300}`")
+_SUBSCRIPT = re.compile(r"\b[A-Za-z_]\w*\[(?:[^\]\n]{0,40}:[^\]\n]{0,40}|\d+|['\"][\w-]+['\"])\]")
+_HTTP_VERB = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|OPTIONS)\b")
+_PORT = re.compile(r"\b(?:port|porta|puerto|localhost|127\.0\.0\.1|0\.0\.0\.0):?\s?\d{2,5}\b", re.I)
 
 
 def structure_signals(raw: str) -> list:
@@ -183,6 +190,16 @@ def structure_signals(raw: str) -> list:
         found.append(Signal("call syntax", 1.0 if calls < 3 else 2.0))
     if _count(_IDENT, raw, 2) >= 2:
         found.append(Signal("code identifiers", 1.5))
+    elif _SNAKE.search(raw):
+        found.append(Signal("code identifier", 1.0))
+    if "```" not in raw and _INLINE_CODE.search(raw):
+        found.append(Signal("inline code", 2.0))
+    if len({m.group(0) for m in islice(_HTTP_VERB.finditer(raw), 40)}) >= 2:
+        found.append(Signal("HTTP methods", 3.0))
+    if _SUBSCRIPT.search(raw):
+        found.append(Signal("index or slice syntax", 2.0))
+    if _PORT.search(raw):
+        found.append(Signal("port number", 2.0))
     return found
 
 
