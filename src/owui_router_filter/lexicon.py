@@ -164,6 +164,38 @@ CODE_TERMS.update(_terms(4, (
     "|cont ses|somases|arrayformula|importrange"
 )))
 
+CODE_TERMS.update(_terms(3, (
+    "js|node js app|cannot find module|module not found|no module named|cannot import name"
+)))
+CODE_TERMS.update(_terms(2, (
+    "meu site|mi web|mi sitio|my website|my site|minha pagina|mi pagina web"
+    "|responsive|responsivo|responsiva|on mobile|on phones|on my phone|no celular|no telemovel|en el movil"
+    "|en el celular|version movil|versao mobile|config|configuracao|configuracion"
+)))
+CODE_TERMS.update(_terms(1, ("rows|linhas|filas")))
+
+
+def _plural(word: str) -> list:
+    """English, Portuguese and Spanish plurals of one word (some are wrong words; they never match)."""
+    if word.endswith("cao"):
+        return [word[:-3] + "coes"]
+    if word.endswith("on"):
+        return [word + "s", word[:-2] + "ones"]
+    if word.endswith(("s", "x", "z", "sh", "ch")):
+        return [word + "es"]
+    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
+        return [word[:-1] + "ies"]
+    if word[-1] in "aeiou":
+        return [word + "s"]
+    return [word + "s", word + "es"]
+
+
+# Plurals of the one-word code terms ("commits", "containers", "funcoes"), unless listed on their own.
+for _word, _weight in list(CODE_TERMS.items()):
+    if " " not in _word and len(_word) > 3 and _weight >= 2:
+        for _form in _plural(_word):
+            CODE_TERMS.setdefault(_form, _weight)
+
 CHAT_TERMS = {}
 CHAT_TERMS.update(_terms(3, (
     "resuma|resumir|resumo|resume este|resumen|resumeme|summarize|summarise|summary|tl dr|tldr"
@@ -181,7 +213,7 @@ CHAT_TERMS.update(_terms(3, (
 )))
 CHAT_TERMS.update(_terms(2, (
     "carta|letter|cover letter|carta de apresentacao|redacao|redaccion|essay|ensaio|ensayo"
-    "|historia|story|conto|cuento|novel|romance|livro|book|libro|filme|movie|pelicula|serie|series"
+    "|historia|story|novel|romance|livro|book|libro|filme|movie|pelicula|serie|series"
     "|viagem|viaje|trip|travel|turismo|ferias|vacaciones|vacation|hotel"
     "|saude|salud|health|sintomas|symptoms|sintoma|doctor|medico|dieta|diet|exercicio|workout"
     "|advogado|abogado|lawyer|lei|ley|law|contrato de aluguel|direito|derecho|divorcio|divorce|imposto|impuesto|tax"
@@ -219,7 +251,8 @@ CHAT_TERMS.update(_terms(2, (
 )))
 CHAT_TERMS.update(_terms(1, (
     # everyday life: gifts, celebrations, family, pets, weather, going out (weak, but they add up)
-    "gift|gifts|presente de|regalo|regalos|birthday|aniversario|cumpleanos|wedding|casamento|boda|christmas"
+    "conto|contos|cuento|cuentos"  # a short story, but also "I count"
+    "|gift|gifts|presente de|regalo|regalos|birthday|aniversario|cumpleanos|wedding|casamento|boda|christmas"
     "|natal|navidad|weekend|fim de semana|fin de semana|restaurant|restaurants|restaurante|restaurantes"
     "|weather|clima|dog|dogs|cachorro|perro|perros|gato|gatos|baby|bebe|mom|dad|mae|pai|mama|papa"
     "|grandmother|grandma|avo|abuela|abuelo"
@@ -264,14 +297,14 @@ AMBIGUOUS = {
         "|viaje|turismo|tourism|praia|beach|playa|vulcao|volcano|volcan|mar de java|java sea|visit|visitar|borobudur"
         "|bromo|yogyakarta|jogja|bandung|surabaya|prambanan|temple|templo|vulcoes|volcanes|volcanoes"
     ).split("|")),
-    "rust": (2, "rust", (
+    "rust": (3, "rust", (
         "ferrugem|oxido|oxidacion|corrosion|corrosao|metal|car|carro|coche|bike|bicicleta|paint|tinta|iron|ferro"
         "|hierro|steel|aco|acero|remove rust|fungus|fungo|plant|planta"
     ).split("|")),
     "ruby": (2, "ruby", ("gem stone|gemstone|jewel|joia|joya|anel|ring|anillo|pedra|piedra|stone|birthstone".split("|"))),
     "swift": (2, "swift", ("taylor|bird|passaro|ave|pajaro|bank transfer|transferencia|codigo swift|swift code|iban".split("|"))),
     "shell": (1, "shell", ("beach|praia|playa|concha|sea|mar|oil|petroleo|egg|ovo|huevo|turtle|tartaruga".split("|"))),
-    "pandas": (2, "pandas", ("zoo|bamboo|bambu|china|bear|urso|oso|animal|animais|animales".split("|"))),
+    "pandas": (3, "pandas", ("zoo|bamboo|bambu|china|bear|urso|oso|animal|animais|animales".split("|"))),
     "classe": (1, "classe", ("social|media|operaria|economica|alta|baixa|escola|school|aula|turma|sala".split("|"))),
     "clase": (1, "clase", ("social|media|obrera|economica|alta|baja|escuela|aula|profesor".split("|"))),
 }

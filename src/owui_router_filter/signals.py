@@ -120,7 +120,7 @@ _STACK_TRACE = re.compile(
     r"|Exception in thread|^\s*\w+(?:\.\w+)+(?:Error|Exception)\b|undefined is not a function|Cannot read propert",
     re.M,
 )
-_ERROR_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception)\b|\bE[A-Z]{3,}\b(?=:)|\berrno\b|\b(?:fatal|error|hint):\s")
+_ERROR_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception)\b|\bE[A-Z]{3,}\b(?=:)|\berrno\b|\b(?i:fatal|error|hint):\s")
 _SHELL = re.compile(
     r"^\s*(?:\$|#|PS [A-Z]:\\[^>]*>)\s+(?:sudo|apt|pip|npm|npx|git|docker|cd|ls|mkdir|rm|cp|mv|chmod|curl|wget|python3?|node|make|ssh|kubectl|brew|cargo|go)\b"
     r"|\b(?:sudo|apt-get|apt|pip3?|npm|npx|yarn|git|docker|kubectl|brew|systemctl|journalctl|chmod|chown|ssh|scp|rsync|tar|grep|curl|wget)"
