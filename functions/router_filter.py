@@ -466,6 +466,12 @@ CODE_TERMS.update(_terms(2, (
     "|en el celular|version movil|versao mobile|config|configuracao|configuracion"
 )))
 CODE_TERMS.update(_terms(1, ("rows|linhas|filas")))
+CODE_TERMS.update(_terms(3, (
+    "go map|map de go|map em go|mapa en go|goroutine|goroutines|go routine|barra de navegacao"
+    "|barra de navegacion|navigation bar|nav bar|position sticky|position fixed"
+)))
+CODE_TERMS.update(_terms(2, ("sticky|z index")))
+CODE_TERMS.update(_terms(1, ("map|maps|scroll|rolar a pagina|hacer scroll")))
 
 
 def _plural(word: str) -> list:
