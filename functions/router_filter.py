@@ -446,6 +446,31 @@ CODE_TERMS.update(_terms(1, (
     "|crea un|escribe una|escribe un|escribeme una|escribeme un"
 )))
 
+# General software vocabulary (platforms, mobile, web, concepts, tools), written without looking at the
+# corpus, to widen recall on wording the corpus does not have.
+CODE_TERMS.update(_terms(3, (
+    "aws|azure|gcp|google cloud|ec2|s3 bucket|bucket s3|cloudflare|vercel|netlify|heroku|firebase|supabase"
+    "|digitalocean|ci cd|cicd|jenkins|circleci|systemd|load balancer|reverse proxy|proxy reverso|proxy inverso"
+    "|certificado ssl|ssl certificate|android studio|xcode|swiftui|react native|apk|app android|aplicativo android"
+    "|app de android|emulador android|android app|ios app|app ios|woocommerce|flexbox|css grid|media query"
+    "|viewport|localstorage|sessionstorage|websocket|websockets|navbar|checkbox|list comprehension"
+    "|dependency injection|injecao de dependencia|inyeccion de dependencias|design pattern|design patterns"
+    "|padrao de projeto|padroes de projeto|patron de diseno|patrones de diseno|singleton|polymorphism|polimorfismo"
+    "|encapsulation|encapsulamento|encapsulamiento|floating point|ponto flutuante|punto flotante|memory leak"
+    "|vazamento de memoria|fuga de memoria|profiler|profiling|garbage collector|race condition|condicao de corrida"
+    "|condicion de carrera|thread safe|parquet|etl|sql injection|injecao de sql|inyeccion sql|xss|csrf"
+    "|vscode|vs code|intellij|pycharm|vim|neovim|emacs|wsl|homebrew|orientacao a objetos|orientada a objetos"
+    "|object oriented|programacion orientada a objetos|programacao orientada a objetos"
+)))
+CODE_TERMS.update(_terms(2, (
+    "android|wordpress|responsive|responsivo|responsiva|concurrency|concorrencia|concurrencia|csv|xml|oop|poo"
+    "|deploy|deployar|fazer deploy|hacer deploy|heranca|herencia|inheritance|sdk|framework|dom|div|divs"
+)))
+CODE_TERMS.update(_terms(1, (
+    "plugin|plugins|botao|boton|button|formulario|form|modal|dropdown|automatizar|automate|automation|automacao"
+    "|servidor|server|memory usage|uso de memoria|consumo de memoria|pagina web|site|sitio web|website"
+)))
+
 # Names that are code and nothing else: enough on their own (applied last, so they win over the lists above).
 CODE_TERMS.update(_terms(4, (
     "javascript|typescript|kotlin|golang|c++|c#|php|haskell|powershell|regex|regexp|regular expression"
@@ -564,6 +589,9 @@ CHAT_TERMS.update(_terms(1, (
     "|noticia|news|mundo|world|pais|country|cidade|city|ciudad|pessoa|person|persona|vida|life"
 )))
 
+# Pets and animals: the subject of everyday questions, not of code.
+CHAT_TERMS.update(_terms(2, "puppy|puppies|filhote|filhotes|cachorrinho|perrito|perro|dog|dogs|cachorro|gato|gatos|gatito|kitten"))
+
 # word: (weight, label, words that give it its other meaning)
 AMBIGUOUS = {
     "latex": (5, "latex", (
@@ -618,6 +646,7 @@ TOPIC_CHANGE_TERMS = frozenset((
     "|sem relacao|outra coisa|trocando de assunto|falando em outra coisa"
     "|cambiando de tema|cambio de tema|otro tema|otra pregunta|otra duda|nueva pregunta|otra cosa|sin relacion"
     "|nada que ver|aparte de eso|one more question|mais uma pergunta|una pregunta mas|outra questao"
+    "|by the way|btw|por cierto|a proposito|falando nisso|hablando de otra cosa"
 ).split("|"))
 
 
@@ -879,6 +908,7 @@ ROUTES = (
 ROUTE_NAMES = tuple(route.name for route in ROUTES)
 CHAT_BREAK = -2.0
 HISTORY_CODE_BLOCK = 4.0
+_REPLY_CODE = re.compile(r"```|`[^`\n]{1,200}`")  # a code block, or inline code, in an assistant reply
 
 
 @dataclass
@@ -981,13 +1011,13 @@ def _context(history, valves, vocab):
     """What the conversation was about before the ask: "vision", "code" or None (chat, or nothing).
 
     Looks back (newest first) through follow-ups to the user turn that set the subject: a turn with
-    images, a turn that scores as code (an assistant reply with a code block adds to the turn it
+    images, a turn that scores as code (an assistant reply with code in it adds to the turn it
     answered), or a turn that reads as chat or announces a new subject, which ends the search.
     """
     reply_has_code = False
     for turn in history:  # newest first: an assistant reply comes before the user turn it answered
         if turn.role == "assistant":
-            reply_has_code = reply_has_code or "```" in turn.text
+            reply_has_code = reply_has_code or _REPLY_CODE.search(turn.text) is not None
             continue
         if turn.images:
             return "vision", 0.0

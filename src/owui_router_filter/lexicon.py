@@ -153,6 +153,31 @@ CODE_TERMS.update(_terms(1, (
     "|crea un|escribe una|escribe un|escribeme una|escribeme un"
 )))
 
+# General software vocabulary (platforms, mobile, web, concepts, tools), written without looking at the
+# corpus, to widen recall on wording the corpus does not have.
+CODE_TERMS.update(_terms(3, (
+    "aws|azure|gcp|google cloud|ec2|s3 bucket|bucket s3|cloudflare|vercel|netlify|heroku|firebase|supabase"
+    "|digitalocean|ci cd|cicd|jenkins|circleci|systemd|load balancer|reverse proxy|proxy reverso|proxy inverso"
+    "|certificado ssl|ssl certificate|android studio|xcode|swiftui|react native|apk|app android|aplicativo android"
+    "|app de android|emulador android|android app|ios app|app ios|woocommerce|flexbox|css grid|media query"
+    "|viewport|localstorage|sessionstorage|websocket|websockets|navbar|checkbox|list comprehension"
+    "|dependency injection|injecao de dependencia|inyeccion de dependencias|design pattern|design patterns"
+    "|padrao de projeto|padroes de projeto|patron de diseno|patrones de diseno|singleton|polymorphism|polimorfismo"
+    "|encapsulation|encapsulamento|encapsulamiento|floating point|ponto flutuante|punto flotante|memory leak"
+    "|vazamento de memoria|fuga de memoria|profiler|profiling|garbage collector|race condition|condicao de corrida"
+    "|condicion de carrera|thread safe|parquet|etl|sql injection|injecao de sql|inyeccion sql|xss|csrf"
+    "|vscode|vs code|intellij|pycharm|vim|neovim|emacs|wsl|homebrew|orientacao a objetos|orientada a objetos"
+    "|object oriented|programacion orientada a objetos|programacao orientada a objetos"
+)))
+CODE_TERMS.update(_terms(2, (
+    "android|wordpress|responsive|responsivo|responsiva|concurrency|concorrencia|concurrencia|csv|xml|oop|poo"
+    "|deploy|deployar|fazer deploy|hacer deploy|heranca|herencia|inheritance|sdk|framework|dom|div|divs"
+)))
+CODE_TERMS.update(_terms(1, (
+    "plugin|plugins|botao|boton|button|formulario|form|modal|dropdown|automatizar|automate|automation|automacao"
+    "|servidor|server|memory usage|uso de memoria|consumo de memoria|pagina web|site|sitio web|website"
+)))
+
 # Names that are code and nothing else: enough on their own (applied last, so they win over the lists above).
 CODE_TERMS.update(_terms(4, (
     "javascript|typescript|kotlin|golang|c++|c#|php|haskell|powershell|regex|regexp|regular expression"
@@ -271,6 +296,9 @@ CHAT_TERMS.update(_terms(1, (
     "|noticia|news|mundo|world|pais|country|cidade|city|ciudad|pessoa|person|persona|vida|life"
 )))
 
+# Pets and animals: the subject of everyday questions, not of code.
+CHAT_TERMS.update(_terms(2, "puppy|puppies|filhote|filhotes|cachorrinho|perrito|perro|dog|dogs|cachorro|gato|gatos|gatito|kitten"))
+
 # word: (weight, label, words that give it its other meaning)
 AMBIGUOUS = {
     "latex": (5, "latex", (
@@ -325,4 +353,5 @@ TOPIC_CHANGE_TERMS = frozenset((
     "|sem relacao|outra coisa|trocando de assunto|falando em outra coisa"
     "|cambiando de tema|cambio de tema|otro tema|otra pregunta|otra duda|nueva pregunta|otra cosa|sin relacion"
     "|nada que ver|aparte de eso|one more question|mais uma pergunta|una pregunta mas|outra questao"
+    "|by the way|btw|por cierto|a proposito|falando nisso|hablando de otra cosa"
 ).split("|"))

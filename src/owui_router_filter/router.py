@@ -11,6 +11,7 @@ Order of precedence, each step explaining itself in the Decision it returns:
 """
 
 import math
+import re
 from dataclasses import asdict, dataclass, field
 
 from pydantic import ValidationError
@@ -35,6 +36,7 @@ ROUTES = (
 ROUTE_NAMES = tuple(route.name for route in ROUTES)
 CHAT_BREAK = -2.0
 HISTORY_CODE_BLOCK = 4.0
+_REPLY_CODE = re.compile(r"```|`[^`\n]{1,200}`")  # a code block, or inline code, in an assistant reply
 
 
 @dataclass
@@ -137,13 +139,13 @@ def _context(history, valves, vocab):
     """What the conversation was about before the ask: "vision", "code" or None (chat, or nothing).
 
     Looks back (newest first) through follow-ups to the user turn that set the subject: a turn with
-    images, a turn that scores as code (an assistant reply with a code block adds to the turn it
+    images, a turn that scores as code (an assistant reply with code in it adds to the turn it
     answered), or a turn that reads as chat or announces a new subject, which ends the search.
     """
     reply_has_code = False
     for turn in history:  # newest first: an assistant reply comes before the user turn it answered
         if turn.role == "assistant":
-            reply_has_code = reply_has_code or "```" in turn.text
+            reply_has_code = reply_has_code or _REPLY_CODE.search(turn.text) is not None
             continue
         if turn.images:
             return "vision", 0.0

@@ -171,3 +171,14 @@ def test_valves_the_way_open_webui_stores_them():
     # an invalid stored value falls back to the default instead of failing the chat
     assert coerce_valves({"threshold": "high", "code_model": "c"}).threshold == RouterValves().threshold
     assert coerce_valves({"threshold": "high", "code_model": "c"}).code_model == "c"
+
+
+def test_an_answer_with_inline_code_makes_the_conversation_about_code():
+    messages = [
+        {"role": "user", "content": "how do I keep only the positive numbers?"},
+        {"role": "assistant", "content": "Use `[x for x in xs if x > 0]`."},
+        {"role": "user", "content": "and the even ones?"},
+    ]
+    assert decide(messages).route == "code"
+    messages[1]["content"] = "Keep the ones greater than zero."
+    assert decide(messages).route == "chat"
