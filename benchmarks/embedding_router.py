@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import pathlib
-import random
 import resource
 import statistics
 import sys
@@ -34,6 +33,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from owui_router_filter.evaluate import evaluate, last_user_text, load_corpus  # noqa: E402
 from owui_router_filter.text import split_conversation  # noqa: E402
+from bench_decide import make_prompt, p99  # noqa: E402  (same prompts and percentile as the router's benchmark)
 
 SIZES = (("100 B", 100), ("10 KB", 10_000), ("100 KB", 100_000), ("1 MB", 1_000_000))
 
@@ -86,23 +86,6 @@ class EmbeddingRouter:
             return "chat"
         scores = self.scores(text, exclude_id)
         return max(scores, key=scores.get)
-
-
-def p99(samples):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
-
-
-def make_prompt(texts, size):
-    order = list(texts)
-    random.Random(5).shuffle(order)
-    out, total, i = [], 0, 0
-    while total < size:
-        piece = order[i % len(order)] + "\n\n"
-        out.append(piece)
-        total += len(piece.encode("utf-8"))
-        i += 1
-    return "".join(out).encode("utf-8")[:size].decode("utf-8", "ignore")
 
 
 def brief(report):

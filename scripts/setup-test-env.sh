@@ -23,11 +23,14 @@ setup_python() {
   "$PY" -m pip install -q --disable-pip-version-check -e ".[test]"
 }
 
+# venv_ready VENV DIST VERSION: true when VENV already holds DIST==VERSION
+venv_ready() {
+  [ -x "$1/bin/python" ] && "$1/bin/python" -c "import importlib.metadata as m,sys; sys.exit(m.version('$2')!='$3')" 2>/dev/null
+}
+
 setup_litellm() {
   local v="$VENVS/litellm"
-  if [ -x "$v/bin/litellm" ] && "$v/bin/python" -c "import importlib.metadata as m,sys; sys.exit(m.version('litellm')!='$LITELLM_VERSION')" 2>/dev/null; then
-    log "litellm $LITELLM_VERSION already in $v"; return
-  fi
+  if venv_ready "$v" litellm "$LITELLM_VERSION"; then log "litellm $LITELLM_VERSION already in $v"; return; fi
   log "litellm[proxy]==$LITELLM_VERSION into $v"
   "$PY" -m venv "$v"
   "$v/bin/pip" install -q --disable-pip-version-check "litellm[proxy]==$LITELLM_VERSION"
@@ -35,9 +38,7 @@ setup_litellm() {
 
 setup_openwebui() {
   local v="$VENVS/openwebui"
-  if [ -x "$v/bin/open-webui" ] && "$v/bin/python" -c "import importlib.metadata as m,sys; sys.exit(m.version('open-webui')!='$OPENWEBUI_VERSION')" 2>/dev/null; then
-    log "open-webui $OPENWEBUI_VERSION already in $v"; return
-  fi
+  if venv_ready "$v" open-webui "$OPENWEBUI_VERSION"; then log "open-webui $OPENWEBUI_VERSION already in $v"; return; fi
   log "open-webui==$OPENWEBUI_VERSION into $v (torch $TORCH_VERSION CPU first)"
   "$PY" -m venv "$v"
   "$v/bin/pip" install -q --disable-pip-version-check "torch==$TORCH_VERSION"
