@@ -907,7 +907,7 @@ ROUTES = (
 )
 ROUTE_NAMES = tuple(route.name for route in ROUTES)
 CHAT_BREAK = -2.0
-HISTORY_CODE_BLOCK = 4.0
+HISTORY_REPLY_CODE = 4.0
 _REPLY_CODE = re.compile(r"```|`[^`\n]{1,200}`")  # a code block, or inline code, in an assistant reply
 
 
@@ -1022,7 +1022,7 @@ def _context(history, valves, vocab):
         if turn.images:
             return "vision", 0.0
         scored = score_text(clip(turn.text, valves.max_scan_chars), vocab, in_conversation=True)
-        score = scored.score + (HISTORY_CODE_BLOCK if reply_has_code else 0.0)
+        score = scored.score + (HISTORY_REPLY_CODE if reply_has_code else 0.0)
         if score >= valves.threshold:
             return "code", score
         if scored.score <= CHAT_BREAK or scored.topic_change:
@@ -1068,10 +1068,13 @@ def decide(messages, valves=None, user_valves=None, model_id=None) -> Decision:
 
     if conversation.history and not scored.topic_change:
         context, context_score = _context(conversation.history, valves, vocab)
+        # how sure a follow-up decision is comes from the turn that set the subject, not from the follow-up
         if context == "vision" and valves.vision_model:
+            common["confidence"] = 1.0
             return _routed("vision", valves, reason="follow-up about an image", source="history", **common)
         if context == "code" and scored.score > CHAT_BREAK:
             common["signals"] = [("follow-up of a coding conversation", context_score)] + signals
+            common["confidence"] = _confidence(context_score, valves.threshold)
             return _routed("code", valves, reason="follow-up in a coding conversation", source="history", **common)
 
     if not signals:
