@@ -14,6 +14,7 @@ import jsonschema
 import pytest
 import yaml
 
+from support.envfile import fill_env_file
 from support.procs import REPO_ROOT
 
 COMPOSE = REPO_ROOT / "compose.yaml"
@@ -42,16 +43,7 @@ def compose_schema() -> dict:
 
 def env_file(tmp_path: Path, **overrides) -> Path:
     """.env.example with the secrets filled in (overrides: None = leave the example's value)."""
-    lines = []
-    values = {**SECRETS, **overrides}
-    for line in ENV_EXAMPLE.read_text().splitlines():
-        key = line.split("=", 1)[0] if "=" in line and not line.startswith("#") else None
-        if key in values and values[key] is not None:
-            line = f"{key}={values[key]}"
-        lines.append(line)
-    p = tmp_path / "test.env"
-    p.write_text("\n".join(lines) + "\n")
-    return p
+    return fill_env_file(tmp_path / "test.env", [ENV_EXAMPLE], {**SECRETS, **overrides})
 
 
 def run_config(tmp_path: Path, env_path: Path, *extra: str) -> subprocess.CompletedProcess:

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from support import procs
+from support.envfile import fill_env_file
 
 REPO = procs.REPO_ROOT
 BASE, SCALE = REPO / "compose.yaml", REPO / "compose.scale.yaml"
@@ -46,18 +47,7 @@ def compose_exe() -> str:
 def env_file(tmp: Path, **overrides) -> Path:
     """What a user's .env is after `cp .env.example .env; cat deploy/scale.env.example >> .env`
     and filling in the secrets (override None: keep the example's value)."""
-    values = {**SECRETS, **overrides}
-    lines = []
-    for src in (REPO / ".env.example", SCALE_ENV_EXAMPLE):
-        assert src.exists(), f"{src} is missing"
-        for line in src.read_text().splitlines():
-            key = line.split("=", 1)[0] if "=" in line and not line.startswith("#") else None
-            if key in values and values[key] is not None:
-                line = f"{key}={values[key]}"
-            lines.append(line)
-    p = tmp / "scale-test.env"
-    p.write_text("\n".join(lines) + "\n")
-    return p
+    return fill_env_file(tmp / "scale-test.env", [REPO / ".env.example", SCALE_ENV_EXAMPLE], {**SECRETS, **overrides})
 
 
 def compose(*args: str, files=(BASE, SCALE), env: dict | None = None) -> subprocess.CompletedProcess:
