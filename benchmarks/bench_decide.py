@@ -28,7 +28,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from owui_router_filter import RouterValves, decide  # noqa: E402
-from owui_router_filter.evaluate import last_user_text, load_corpus, naive_baseline  # noqa: E402
+from owui_router_filter.tools.evaluate import last_user_text, load_corpus, naive_baseline  # noqa: E402
 
 SIZES = (("100 B", 100), ("10 KB", 10_000), ("100 KB", 100_000), ("1 MB", 1_000_000))
 
