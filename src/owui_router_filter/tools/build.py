@@ -18,6 +18,8 @@ PACKAGE_DIR = pathlib.Path(__file__).resolve().parents[1] / "function"
 # Read first in the pasted file: the settings, then the Filter. Each only needs the modules before it
 # when the module is loaded; the rest follow in dependency order.
 LEAD = ("valves", "filter")
+# Generated data, read only at run time: the end of the pasted file, in one marked section.
+TAIL = ("weights",)
 ALLOWED_IMPORTS = frozenset(sys.stdlib_module_names) | {"pydantic"}
 DEFAULT_OUTPUT = pathlib.Path("functions") / "router_filter.py"
 
@@ -68,15 +70,16 @@ def _module_parts(name: str):
 def module_names() -> list:
     """The subpackage's modules, each after the modules it needs when it is loaded (LEAD first where
     that holds; a module used only inside functions may come later)."""
-    names = sorted(path.stem for path in PACKAGE_DIR.glob("*.py") if path.stem != "__init__")
-    needs = {name: _needed_on_load(name) for name in names}
+    names = sorted(path.stem for path in PACKAGE_DIR.glob("*.py") if path.stem not in ("__init__",) + TAIL)
+    tail = [name for name in TAIL if (PACKAGE_DIR / f"{name}.py").exists()]
+    needs = {name: _needed_on_load(name) - set(tail) for name in names}
     ordered = []
     while len(ordered) < len(names):
         ready = [n for n in names if n not in ordered and needs[n] <= set(ordered)]
         if not ready:
             raise ValueError(f"import cycle among function/ modules: {sorted(set(names) - set(ordered))}")
         ordered.append(min(ready, key=lambda n: (LEAD.index(n) if n in LEAD else len(LEAD), n)))
-    return ordered
+    return ordered + tail
 
 
 def _needed_on_load(name: str) -> set:
@@ -87,8 +90,8 @@ def _needed_on_load(name: str) -> set:
     source_of = {}
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.level:
-            for alias in node.names:
-                source_of[alias.asname or alias.name] = (node.module or "").split(".")[0]
+            for alias in node.names:  # `from .text import clip` -> text; `from . import features` -> features
+                source_of[alias.asname or alias.name] = (node.module or alias.name).split(".")[0]
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             top = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             bad = sorted(t for t in top if t.split(".")[0] not in ALLOWED_IMPORTS)

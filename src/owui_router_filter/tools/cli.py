@@ -73,6 +73,7 @@ def parser() -> argparse.ArgumentParser:
     build.set_defaults(func=cmd_build)
 
     sub.add_parser("eval", help="score the router on a labeled JSONL corpus (see 'owui-router eval -h')", add_help=False)
+    sub.add_parser("train", help="learn the scorer's weights from the labeled prompts (see 'owui-router train -h')", add_help=False)
     sub.add_parser("install", help="install the function into Open WebUI (see 'owui-router install -h')", add_help=False)
     sub.add_parser("uninstall", help="remove the function from Open WebUI", add_help=False)
     return top
@@ -83,6 +84,9 @@ def main(argv=None) -> int:
     if argv and argv[0] == "eval":
         from .evaluate import main as eval_main
         return eval_main(argv[1:])
+    if argv and argv[0] == "train":
+        from .train import main as train_main
+        return train_main(argv[1:])
     if argv and argv[0] in ("install", "uninstall"):
         from .install import main as install_main
         return install_main(argv)
