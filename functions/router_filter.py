@@ -232,9 +232,14 @@ def token_ids(token: str) -> tuple:
     return tuple(ids)
 
 
-def pair_ids(toks: list) -> set:
-    """Hashed features of the distinct pairs of neighbouring tokens."""
-    return {feature_id("b", f"{a} {b}") for a, b in set(zip(toks, toks[1:]))}
+def pair_id(a: str, b: str) -> int:
+    """The hashed feature of two neighbouring tokens, mixed from their own ids (no new string to hash)."""
+    return ((token_ids(a)[0] * 0x9E3779B1) ^ (token_ids(b)[0] + 0x7F4A7C15)) * 0x85EBCA6B >> 7 & _MASK
+
+
+def pair_ids(toks: list) -> list:
+    """Hashed features of the distinct pairs of neighbouring tokens, in order of first appearance."""
+    return [pair_id(a, b) for a, b in dict.fromkeys(zip(toks, toks[1:]))]
 
 
 def structure_kind(label: str) -> str:
@@ -311,7 +316,7 @@ def log_odds(toks: list, dense: dict) -> tuple:
         total += weight
         count += n
     for a, b in dict.fromkeys(zip(toks, toks[1:])):
-        weight = table[feature_id("b", f"{a} {b}")]
+        weight = table[pair_id(a, b)]
         total += weight
         count += 1
         per_token[a] += weight / 2
@@ -1063,7 +1068,8 @@ def score_text(raw: str, vocab: Vocabularies, in_conversation: bool = False) -> 
             for token in feature_tokens(signal.label.split(" (as in ")[0]):
                 z -= parts.pop(token, 0.0)
     score = OFFSET + z + sum(s.weight for s in extra)
-    signals = [Signal(_label(name, lexicon), round(weight, 2)) for name, weight in parts.items()]
+    strongest = sorted(parts.items(), key=lambda item: -abs(item[1]))[:MAX_SIGNALS]
+    signals = [Signal(_label(name, lexicon), round(weight, 2)) for name, weight in strongest]
     signals.extend(Signal(f"{s.label} (extra keyword)", s.weight) for s in extra)
     signals.sort(key=lambda s: -abs(s.weight))
     signals.extend(s for s in lexicon if s.weight == 0)

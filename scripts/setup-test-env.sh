@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs, idempotently:
-#   - the package itself with its test extras (current Python)
+#   - the package itself with its test and training extras (current Python)
 #   - the real LiteLLM proxy in its own venv   (.venvs/litellm)
 #   - the real Open WebUI server in its own venv (.venvs/openwebui)
 #   - Debian packages used by tests: chromium (browser test), redis-server, nginx,
@@ -23,8 +23,8 @@ log() { printf '[setup] %s\n' "$*"; }
 die() { printf 'setup-test-env: %s\n' "$*" >&2; exit 1; }
 
 setup_python() {
-  log "package + test extras into $("$PY" -c 'import sys; print(sys.prefix)')"
-  "$PY" -m pip install -q --disable-pip-version-check -e ".[test]"
+  log "package + test and training extras into $("$PY" -c 'import sys; print(sys.prefix)')"
+  "$PY" -m pip install -q --disable-pip-version-check -e ".[test,train]"
 }
 
 # venv_ready VENV DIST VERSION: true when VENV already holds DIST==VERSION

@@ -17,6 +17,7 @@ _SESSION_TMP = None
 def pytest_sessionstart(session):
     global _SESSION_TMP
     _SESSION_TMP = tempfile.mkdtemp(prefix="owui-router-tests-")
+    os.chmod(_SESSION_TMP, 0o755)  # servers run as other users (postgres) must reach their dirs inside
     os.environ["TMPDIR"] = _SESSION_TMP  # servers and child processes started by the tests
     tempfile.tempdir = _SESSION_TMP  # tempfile.mkdtemp() in this process
 

@@ -60,9 +60,14 @@ def token_ids(token: str) -> tuple:
     return tuple(ids)
 
 
-def pair_ids(toks: list) -> set:
-    """Hashed features of the distinct pairs of neighbouring tokens."""
-    return {feature_id("b", f"{a} {b}") for a, b in set(zip(toks, toks[1:]))}
+def pair_id(a: str, b: str) -> int:
+    """The hashed feature of two neighbouring tokens, mixed from their own ids (no new string to hash)."""
+    return ((token_ids(a)[0] * 0x9E3779B1) ^ (token_ids(b)[0] + 0x7F4A7C15)) * 0x85EBCA6B >> 7 & _MASK
+
+
+def pair_ids(toks: list) -> list:
+    """Hashed features of the distinct pairs of neighbouring tokens, in order of first appearance."""
+    return [pair_id(a, b) for a, b in dict.fromkeys(zip(toks, toks[1:]))]
 
 
 def structure_kind(label: str) -> str:

@@ -12,7 +12,7 @@ import zlib
 from array import array
 from functools import lru_cache
 
-from .features import HASH_SIZE, feature_id, token_ids
+from .features import HASH_SIZE, pair_id, token_ids
 from .weights import HASHED_WEIGHTS, MODEL
 
 OFFSET = 3.0
@@ -47,7 +47,7 @@ def log_odds(toks: list, dense: dict) -> tuple:
         total += weight
         count += n
     for a, b in dict.fromkeys(zip(toks, toks[1:])):
-        weight = table[feature_id("b", f"{a} {b}")]
+        weight = table[pair_id(a, b)]
         total += weight
         count += 1
         per_token[a] += weight / 2

@@ -277,7 +277,8 @@ def score_text(raw: str, vocab: Vocabularies, in_conversation: bool = False) -> 
             for token in feature_tokens(signal.label.split(" (as in ")[0]):
                 z -= parts.pop(token, 0.0)
     score = OFFSET + z + sum(s.weight for s in extra)
-    signals = [Signal(_label(name, lexicon), round(weight, 2)) for name, weight in parts.items()]
+    strongest = sorted(parts.items(), key=lambda item: -abs(item[1]))[:MAX_SIGNALS]
+    signals = [Signal(_label(name, lexicon), round(weight, 2)) for name, weight in strongest]
     signals.extend(Signal(f"{s.label} (extra keyword)", s.weight) for s in extra)
     signals.sort(key=lambda s: -abs(s.weight))
     signals.extend(s for s in lexicon if s.weight == 0)
