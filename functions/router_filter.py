@@ -214,7 +214,7 @@ def normalize(raw: str) -> str:
 
 
 def feature_tokens(raw: str) -> list:
-    return [_DIGITS.sub("0", t) if t[-1].isdigit() or t[0].isdigit() else t for t in _TOKENS.findall(normalize(raw))]
+    return _TOKENS.findall(_DIGITS.sub("0", normalize(raw)))
 
 
 def feature_id(kind: str, text: str) -> int:
@@ -232,14 +232,14 @@ def token_ids(token: str) -> tuple:
     return tuple(ids)
 
 
-def pair_id(a: str, b: str) -> int:
-    """The hashed feature of two neighbouring tokens, mixed from their own ids (no new string to hash)."""
-    return ((token_ids(a)[0] * 0x9E3779B1) ^ (token_ids(b)[0] + 0x7F4A7C15)) * 0x85EBCA6B >> 7 & _MASK
+def pair_id(first: int, second: int) -> int:
+    """The hashed feature of two neighbouring tokens, mixed from the ids of the two tokens themselves."""
+    return ((first * 0x9E3779B1) ^ (second + 0x7F4A7C15)) * 0x85EBCA6B >> 7 & _MASK
 
 
 def pair_ids(toks: list) -> list:
     """Hashed features of the distinct pairs of neighbouring tokens, in order of first appearance."""
-    return [pair_id(a, b) for a, b in dict.fromkeys(zip(toks, toks[1:]))]
+    return [pair_id(token_ids(a)[0], token_ids(b)[0]) for a, b in dict.fromkeys(zip(toks, toks[1:]))]
 
 
 def structure_kind(label: str) -> str:
@@ -298,10 +298,10 @@ def _hashed() -> array:
 
 @lru_cache(maxsize=65536)
 def _token_weight(token: str) -> tuple:
-    """(sum of the quantized weights, number of features) that one distinct token brings."""
+    """(sum of the quantized weights, number of features, the token's own id) for one distinct token."""
     table = _hashed()
     ids = token_ids(token)
-    return sum(table[i] for i in ids), len(ids)
+    return sum(table[i] for i in ids), len(ids), ids[0]
 
 
 def log_odds(toks: list, dense: dict) -> tuple:
@@ -309,18 +309,19 @@ def log_odds(toks: list, dense: dict) -> tuple:
 
     Words carry their own features, their n-grams and half of each neighbouring pair they are in."""
     table = _hashed()
-    per_token, total, count = {}, 0, 0
+    per_token, own_id, total, count = {}, {}, 0, 0
     for token in dict.fromkeys(toks):
-        weight, n = _token_weight(token)
+        weight, n, own_id[token] = _token_weight(token)
         per_token[token] = weight
         total += weight
         count += n
     for a, b in dict.fromkeys(zip(toks, toks[1:])):
-        weight = table[pair_id(a, b)]
+        weight = table[pair_id(own_id[a], own_id[b])]
         total += weight
         count += 1
-        per_token[a] += weight / 2
-        per_token[b] += weight / 2
+        if weight:
+            per_token[a] += weight / 2
+            per_token[b] += weight / 2
     scale = MODEL["scale"] / math.sqrt(count) if count else 0.0
     parts = {token: weight * scale for token, weight in per_token.items() if weight}
     z = MODEL["bias"] + total * scale
@@ -964,6 +965,12 @@ _HTTP_VERB = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|OPTIONS)\b")
 _PORT = re.compile(r"\b(?:port|porta|puerto|localhost|127\.0\.0\.1|0\.0\.0\.0):?\s?\d{2,5}\b", re.I)
 
 
+# Literals every match of a pattern contains: a fast look for them skips most patterns on plain prose.
+_SQL_WORDS = ("SELECT", "INSERT", "CREATE", "UPDATE", "DELETE", "JOIN", "GROUP", "ALTER", "select")
+_HTTP_VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_PORT_WORDS = re.compile(r"port|puerto|localhost|127\.0\.0\.1|0\.0\.0\.0")
+
+
 def structure_signals(raw: str) -> list:
     """Signals from the shape of the raw text; each kind counted once, some scaled by how often they appear."""
     found = []
@@ -978,34 +985,34 @@ def structure_signals(raw: str) -> list:
         found.append(Signal(f"code syntax ({code_lines}{'+' if code_lines >= 4 else ''} lines)", min(5.0, 1.5 * code_lines)))
     if _SHELL.search(raw):
         found.append(Signal("shell command", 3.0))
-    if _SQL.search(raw):
+    if any(word in raw for word in _SQL_WORDS) and _SQL.search(raw):
         found.append(Signal("SQL", 4.0))
     for match in _FILE_NAME.finditer(raw):
         if match.group(0).lower() not in _NOT_FILE:
             found.append(Signal(f"file .{match.group(1).lower()}", 3.0))
             break
-    if _FORMULA.search(raw):
+    if (":" in raw or ("=" in raw and "(" in raw)) and _FORMULA.search(raw):
         found.append(Signal("spreadsheet formula", 4.0))
-    if _LATEX.search(raw):
+    if ("\\" in raw or "$$" in raw) and _LATEX.search(raw):
         found.append(Signal("LaTeX", 3.0))
-    if _REGEX.search(raw):
+    if ("\\" in raw or "[" in raw or "(?" in raw) and _REGEX.search(raw):
         found.append(Signal("regex syntax", 3.0))
-    if _count(_HTML, raw, 2) >= 2:
+    if "<" in raw and _count(_HTML, raw, 2) >= 2:
         found.append(Signal("HTML tags", 2.0))
-    calls = _count(_CALL, raw, 3)
+    calls = _count(_CALL, raw, 3) if "(" in raw else 0
     if calls:
         found.append(Signal("call syntax", 1.0 if calls < 3 else 2.0))
     if _count(_IDENT, raw, 2) >= 2:
         found.append(Signal("code identifiers", 1.5))
-    elif _SNAKE.search(raw):
+    elif "_" in raw and _SNAKE.search(raw):
         found.append(Signal("code identifier", 1.0))
-    if "```" not in raw and _INLINE_CODE.search(raw):
+    if "```" not in raw and "`" in raw and _INLINE_CODE.search(raw):
         found.append(Signal("inline code", 2.0))
-    if len({m.group(0) for m in islice(_HTTP_VERB.finditer(raw), 40)}) >= 2:
+    if sum(verb in raw for verb in _HTTP_VERBS) >= 2 and len({m.group(0) for m in islice(_HTTP_VERB.finditer(raw), 40)}) >= 2:
         found.append(Signal("HTTP methods", 3.0))
-    if _SUBSCRIPT.search(raw):
+    if "[" in raw and _SUBSCRIPT.search(raw):
         found.append(Signal("index or slice syntax", 2.0))
-    if _PORT.search(raw):
+    if _PORT_WORDS.search(raw.casefold()) and _PORT.search(raw):
         found.append(Signal("port number", 2.0))
     return found
 

@@ -1,8 +1,8 @@
 """Features of a message for the learned scorer, the same at training time and in the filter.
 
 One pass over the text gives:
-- tokens: lower-cased, accents stripped, words of any script, each CJK character alone, runs of
-  punctuation ("();", "=>", "```"), digits folded to "0";
+- tokens: lower-cased, accents stripped, digits folded to "0", words of any script, each CJK character
+  alone, runs of punctuation ("();", "=>", "```");
 - hashed features: each distinct token, the character 3- and 4-grams of each distinct word (so
   "função", "funções" and "function" share pieces, and unseen words still say something), and each
   distinct pair of neighbouring tokens; counted once each, scaled by 1/sqrt(how many);
@@ -42,7 +42,7 @@ def normalize(raw: str) -> str:
 
 
 def feature_tokens(raw: str) -> list:
-    return [_DIGITS.sub("0", t) if t[-1].isdigit() or t[0].isdigit() else t for t in _TOKENS.findall(normalize(raw))]
+    return _TOKENS.findall(_DIGITS.sub("0", normalize(raw)))
 
 
 def feature_id(kind: str, text: str) -> int:
@@ -60,14 +60,14 @@ def token_ids(token: str) -> tuple:
     return tuple(ids)
 
 
-def pair_id(a: str, b: str) -> int:
-    """The hashed feature of two neighbouring tokens, mixed from their own ids (no new string to hash)."""
-    return ((token_ids(a)[0] * 0x9E3779B1) ^ (token_ids(b)[0] + 0x7F4A7C15)) * 0x85EBCA6B >> 7 & _MASK
+def pair_id(first: int, second: int) -> int:
+    """The hashed feature of two neighbouring tokens, mixed from the ids of the two tokens themselves."""
+    return ((first * 0x9E3779B1) ^ (second + 0x7F4A7C15)) * 0x85EBCA6B >> 7 & _MASK
 
 
 def pair_ids(toks: list) -> list:
     """Hashed features of the distinct pairs of neighbouring tokens, in order of first appearance."""
-    return [pair_id(a, b) for a, b in dict.fromkeys(zip(toks, toks[1:]))]
+    return [pair_id(token_ids(a)[0], token_ids(b)[0]) for a, b in dict.fromkeys(zip(toks, toks[1:]))]
 
 
 def structure_kind(label: str) -> str:

@@ -29,10 +29,10 @@ def _hashed() -> array:
 
 @lru_cache(maxsize=65536)
 def _token_weight(token: str) -> tuple:
-    """(sum of the quantized weights, number of features) that one distinct token brings."""
+    """(sum of the quantized weights, number of features, the token's own id) for one distinct token."""
     table = _hashed()
     ids = token_ids(token)
-    return sum(table[i] for i in ids), len(ids)
+    return sum(table[i] for i in ids), len(ids), ids[0]
 
 
 def log_odds(toks: list, dense: dict) -> tuple:
@@ -40,18 +40,19 @@ def log_odds(toks: list, dense: dict) -> tuple:
 
     Words carry their own features, their n-grams and half of each neighbouring pair they are in."""
     table = _hashed()
-    per_token, total, count = {}, 0, 0
+    per_token, own_id, total, count = {}, {}, 0, 0
     for token in dict.fromkeys(toks):
-        weight, n = _token_weight(token)
+        weight, n, own_id[token] = _token_weight(token)
         per_token[token] = weight
         total += weight
         count += n
     for a, b in dict.fromkeys(zip(toks, toks[1:])):
-        weight = table[pair_id(a, b)]
+        weight = table[pair_id(own_id[a], own_id[b])]
         total += weight
         count += 1
-        per_token[a] += weight / 2
-        per_token[b] += weight / 2
+        if weight:
+            per_token[a] += weight / 2
+            per_token[b] += weight / 2
     scale = MODEL["scale"] / math.sqrt(count) if count else 0.0
     parts = {token: weight * scale for token, weight in per_token.items() if weight}
     z = MODEL["bias"] + total * scale

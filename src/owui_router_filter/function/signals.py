@@ -173,6 +173,12 @@ _HTTP_VERB = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|OPTIONS)\b")
 _PORT = re.compile(r"\b(?:port|porta|puerto|localhost|127\.0\.0\.1|0\.0\.0\.0):?\s?\d{2,5}\b", re.I)
 
 
+# Literals every match of a pattern contains: a fast look for them skips most patterns on plain prose.
+_SQL_WORDS = ("SELECT", "INSERT", "CREATE", "UPDATE", "DELETE", "JOIN", "GROUP", "ALTER", "select")
+_HTTP_VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_PORT_WORDS = re.compile(r"port|puerto|localhost|127\.0\.0\.1|0\.0\.0\.0")
+
+
 def structure_signals(raw: str) -> list:
     """Signals from the shape of the raw text; each kind counted once, some scaled by how often they appear."""
     found = []
@@ -187,34 +193,34 @@ def structure_signals(raw: str) -> list:
         found.append(Signal(f"code syntax ({code_lines}{'+' if code_lines >= 4 else ''} lines)", min(5.0, 1.5 * code_lines)))
     if _SHELL.search(raw):
         found.append(Signal("shell command", 3.0))
-    if _SQL.search(raw):
+    if any(word in raw for word in _SQL_WORDS) and _SQL.search(raw):
         found.append(Signal("SQL", 4.0))
     for match in _FILE_NAME.finditer(raw):
         if match.group(0).lower() not in _NOT_FILE:
             found.append(Signal(f"file .{match.group(1).lower()}", 3.0))
             break
-    if _FORMULA.search(raw):
+    if (":" in raw or ("=" in raw and "(" in raw)) and _FORMULA.search(raw):
         found.append(Signal("spreadsheet formula", 4.0))
-    if _LATEX.search(raw):
+    if ("\\" in raw or "$$" in raw) and _LATEX.search(raw):
         found.append(Signal("LaTeX", 3.0))
-    if _REGEX.search(raw):
+    if ("\\" in raw or "[" in raw or "(?" in raw) and _REGEX.search(raw):
         found.append(Signal("regex syntax", 3.0))
-    if _count(_HTML, raw, 2) >= 2:
+    if "<" in raw and _count(_HTML, raw, 2) >= 2:
         found.append(Signal("HTML tags", 2.0))
-    calls = _count(_CALL, raw, 3)
+    calls = _count(_CALL, raw, 3) if "(" in raw else 0
     if calls:
         found.append(Signal("call syntax", 1.0 if calls < 3 else 2.0))
     if _count(_IDENT, raw, 2) >= 2:
         found.append(Signal("code identifiers", 1.5))
-    elif _SNAKE.search(raw):
+    elif "_" in raw and _SNAKE.search(raw):
         found.append(Signal("code identifier", 1.0))
-    if "```" not in raw and _INLINE_CODE.search(raw):
+    if "```" not in raw and "`" in raw and _INLINE_CODE.search(raw):
         found.append(Signal("inline code", 2.0))
-    if len({m.group(0) for m in islice(_HTTP_VERB.finditer(raw), 40)}) >= 2:
+    if sum(verb in raw for verb in _HTTP_VERBS) >= 2 and len({m.group(0) for m in islice(_HTTP_VERB.finditer(raw), 40)}) >= 2:
         found.append(Signal("HTTP methods", 3.0))
-    if _SUBSCRIPT.search(raw):
+    if "[" in raw and _SUBSCRIPT.search(raw):
         found.append(Signal("index or slice syntax", 2.0))
-    if _PORT.search(raw):
+    if _PORT_WORDS.search(raw.casefold()) and _PORT.search(raw):
         found.append(Signal("port number", 2.0))
     return found
 
