@@ -73,3 +73,18 @@ def test_the_builder_refuses_a_module_that_needs_a_third_party_package(tmp_path,
     monkeypatch.setattr(build, "PACKAGE_DIR", tmp_path)
     with pytest.raises(ValueError, match="requests"):
         build.build_source()
+
+
+def test_a_passing_test_session_leaves_no_temporary_files(tmp_path):
+    """tests/conftest.py gives each session one temporary dir and removes it when the session passes."""
+    import os
+    import subprocess
+    import sys
+
+    root = PACKAGE.parents[1]
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "tests/unit/test_layout.py::test_no_import_cycles"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-1500:]
+    assert list(tmp_path.iterdir()) == [], f"left behind: {list(tmp_path.iterdir())}"
