@@ -1,0 +1,1 @@
+"""Command-line tools run on the admin's machine."""
