@@ -424,46 +424,52 @@ _CODE_BLOCK = re.compile(
 # count of lines that end like code (; { }) - three or more makes a pasted snippet
 _CODE_LINE = re.compile(r"[;{}]\s*$", re.M)
 
+# Programming languages, tools and libraries, written so that the everyday word does not match
+# (react, angular, swift, pandas, flask, latex, octave, vue, django... only in their code sense).
 _PROG_LANG = (
-    r"python|javascript|typescript|java(?!\s+(island|sea|coffee|man))|c\+\+|c#|golang|go lang|rust\b(?!\s+belt)"
-    r"|ruby on rails|\bruby\b|php|perl|kotlin|swift(ui)?|scala|haskell|matlab|octave|fortran|cobol|lua"
-    r"|bash|powershell|shell script|\bsql\b|mysql|postgres(ql)?|sqlite|mongodb|oracle sql|t-sql|pl/sql"
-    r"|html5?|css3?|jquery|react(\.js| native)?|angular(js)?|vue(\.js)?|node\.?js|express\.js|django"
-    r"|flask|fastapi|spring boot|laravel|pandas|numpy|scipy|matplotlib|tensorflow|pytorch|keras"
-    r"|scikit-learn|sklearn|opencv|selenium|regex|regexp|regular expression|latex|vba|excel formula"
-    r"|google sheets formula|\bdax\b|dockerfile|docker-compose|kubernetes|kubectl|terraform|ansible"
-    r"|nginx|\byaml\b|\bjson\b|\bxml\b|\bapi\b|\bcli\b|arduino|verilog|vhdl|assembly|\bnasm\b"
-    r"|\.net|asp\.net|unity3d|unreal engine blueprint|solidity|webpack|git\b|github actions|jenkins"
-    r"|linux command|command line|terminal command|cron(tab)?|\bawk\b|\bsed\b|\bgrep\b|visual basic|vb\.net"
+    r"python|javascript|typescript|java(?!\s+(island|sea|coffee|man|script))|c\+\+|c#|golang|go lang"
+    r"|(in|with|using) (rust|go|ruby|swift|r|c|lua|perl|scala|dart|julia)\b(?!\s+(belt|movement))"
+    r"|rust (code|program|crate)|ruby on rails|swiftui|swift code|php|kotlin|haskell|matlab|fortran|cobol"
+    r"|bash|powershell|shell script|\bsql\b|mysql|postgres(ql)?|sqlite|mongodb|t-sql|pl/sql|nosql"
+    r"|(?<!\.)html5?|css3?|jquery|react(\.js|js| native| component| hook)|angularjs|angular (app|component)"
+    r"|vue\.?js|node\.?js|express\.js|django (app|model|view|orm|rest|template)|in django"
+    r"|flask (app|route|api)|in flask|fastapi|spring boot|laravel|pandas (dataframe|df|series)"
+    r"|in pandas|numpy|scipy|matplotlib|tensorflow|pytorch|keras|scikit-learn|sklearn|opencv"
+    r"|selenium (webdriver|script|python)|regex|regexp|regular expression|LaTeX|latex (code|document"
+    r"|table|formula|equation|command|template)|vba|excel formula|google sheets formula|\bdax\b"
+    r"|dockerfile|docker-compose|docker (container|image|run)|kubectl|helm chart|terraform|ansible"
+    r"|nginx|yaml file|arduino|verilog|vhdl|asp\.net|vb\.net|\.net (core|framework)|unity3d|webpack"
+    r"|git (repo|commit|branch|merge|rebase|push|pull)|github actions|linux command|command line"
+    r"|terminal command|cron ?job|crontab|\bawk\b|\bgrep\b|visual basic|rest api|api (call|request"
+    r"|endpoint|key)|json (schema|file|object in \w+)|xpath|css selector|jupyter|conda|pip install"
 )
 _CODE_NOUN = (
-    r"program|function|script|code|class|method|algorithm|query|regex|regular expression|snippet"
-    r"|module|library|unit tests?|test cases?|api|endpoint|app|application|website|web ?page|web app"
-    r"|html page|css|component|bot|plugin|extension|macro|formula|command|one-liner|schema|stored procedure"
-    r"|trigger|dockerfile|makefile|template in \w+|compiler|interpreter|parser|data structure|linked list"
-    r"|binary tree|hash ?map|loop|recursion|variable|array|dictionary in python|dataframe"
+    r"program (that|to|which|in|for calculating)|computer program|function (that|to|which|in|for)"
+    r"|code|query|regex|regular expression|snippet|algorithm (that|to|in)|unit tests?|test cases? for"
+    r"|one-liner|stored procedure|dockerfile|makefile|script (to|in|for (automat|scrap|pars))"
+    r"|bash script|python script|class (that|to|in|for a|called)|method (that|to|in)|linked list"
+    r"|binary (search )?tree|hash ?map|recursive function|dataframe|api endpoint|web scraper|macro"
+    r"|spreadsheet formula|excel formula|sql statement"
 )
 _CODE_REQUEST_EN = re.compile(
     rf"\b(write|create|generate|implement|develop|build|code|make|design|give me|show me|provide|"
-    rf"fix|debug|refactor|optimi[sz]e|convert|rewrite|translate|explain|review|complete)\b"
-    rf"[^.?!\n]{{0,60}}?\b({_CODE_NOUN})s?\b(?!\s+(letter|of conduct|of ethics))"
+    rf"fix|debug|refactor|optimi[sz]e|complete)\b[^.?!\n]{{0,40}}?\b({_CODE_NOUN})s?\b"
     rf"|\b({_PROG_LANG})\b"
-    rf"|\b(source code|this code|the code|my code|following code|code snippet|pseudo-?code|compile"
-    rf"|syntax error|runtime error|stack trace|segfault|null pointer|unit test|git repo"
+    rf"|\b(source code|this code|the code(?! of| word)|my code|following code|code snippet|pseudo-?code"
+    rf"|compiler error|syntax error|runtime error|stack trace|segfault|null pointer|unit test|git repo"
     rf"|programming language|programmatically|in programming)\b",
     re.I,
 )
 # a mention of a programming language alone is not enough when the ask is about the thing itself
 _LANG_ONLY_TRIVIA = re.compile(
-    r"^(who|when|what year|what is|what are|what's|why is|is)\b[^?]{0,40}\b(python|java|javascript|"
-    r"html|css|sql|linux|git|api|json|xml)\b[^?]{0,40}\?$",
+    r"^(who|when|what year|where)\b[^?]{0,40}\b(python|java|javascript|html|css|sql|linux|git)\b[^?]{0,40}\?$",
     re.I,
 )
 _CODE_REQUEST_ZH = re.compile(
-    r"代码|编程|源码|源代码|程序设计|(写|编写|实现|生成|设计|开发|修改|优化|调试|解释)[^。？！\n]{0,12}"
-    r"(程序|函数|脚本|代码|类|算法|接口|正则|查询语句|SQL|网页|小程序|插件)"
+    r"代码|编程|源码|源代码|(写|编写|实现|生成|开发|修改|优化|调试)[^。？！\n]{0,8}(程序|函数|代码|正则|查询语句|SQL|插件)"
+    r"|(Python|python|Shell|shell|bash|JS|js|VBA)\s*脚本|编写.{0,6}脚本|脚本语言"
     r"|正则表达式|SQL|Python|python|Java|java|C\+\+|JavaScript|javascript|HTML|CSS|Linux命令|shell"
-    r"|Shell|命令行|Excel公式|LaTeX|latex|数据库查询|API|api|bug|报错|编译|Docker|docker|Git\b|git\b"
+    r"|Shell|命令行|Excel公式|LaTeX|数据库查询|bug|报错|编译错误|Docker|docker|\bgit\b|Git\b|\bAPI接口"
 )
 _CODE_REQUEST_RU = re.compile(
     r"(напиш\w*|созда\w*|реализу\w*|исправ\w*|оптимизир\w*|переписа\w*|объясни)[^.?!\n]{0,40}"
@@ -471,7 +477,7 @@ _CODE_REQUEST_RU = re.compile(
     r"|\bкод(а|ом|е|у)?\b|\bскрипт\w*|python|питон\w*|javascript|\bc\+\+|\bc#|\bsql\b|\bbash\b"
     r"|регулярн\w* выражени|\bapi\b|\bhtml\b|\bcss\b|\bjava\b|\bphp\b|\bgolang\b|\brust\b|\bkotlin\b"
     r"|на (python|c\+\+|c#|java|javascript|go|rust|php|pascal|паскал\w*)|компилир|ошибк\w* в коде"
-    r"|\bexcel\b|\bvba\b|\blatex\b|\bdocker\b|\blinux\b|\bgit\b|\bunity\b|\bnode\b",
+    r"|\bvba\b|\blatex\b|\bdocker\b|\bgit\b|\bunity\b",
     re.I,
 )
 _CODE_REQUEST_PT_ES = re.compile(
@@ -525,10 +531,50 @@ _SCRATCH_TERM = re.compile(
 )
 
 
+_SCRATCH_CODE_TERM = re.compile(r"块|积木|脚本|程序|代码|变量|列表|函数|克隆|广播|编程|循环|侦测|递归|[Bb]lock|\(\s*\)")
+_WHAT_IS_ZH = re.compile(r"^(什么是[^？?]{1,40}|[^？?]{1,40}(是什么|指的是什么))[？?]?$")
+
+
 def _rule_scratch_no_code(raw: _Raw, label: str):
-    """a zh Scratch "code question" naming no block, sprite, script, variable or program -> chat"""
+    """a zh Scratch "code question" naming no block, sprite, script, variable or program, or a bare
+    "what is X?" about a product or term with no code word -> chat"""
     if raw.group == "code" and raw.source == "alpaca-zh-hikariming" and label == "code":
         if not _SCRATCH_TERM.search(raw.text):
+            return "chat"
+        if _WHAT_IS_ZH.match(raw.text) and not _SCRATCH_CODE_TERM.search(raw.text):
+            return "chat"
+    return None
+
+
+# an instruction-style code-source task that gives its (small) input and asks for the result
+# itself: "Calculate the mean of [3, 5, 8]", "Sort the given list", "Classify this text" - the answer
+# is worked by hand, no code is written or read
+_BY_HAND_VERB = re.compile(
+    r"^(calculate|compute|find|sort|output|generate|classify|categori[sz]e|reverse|convert|count|identify"
+    r"|return|add|subtract|multiply|divide|normali[sz]e|compare|determine|evaluate|summari[sz]e|translate"
+    r"|name|list|suggest|describe|explain|what is the (result|output|value|sum|mean|median|average))\b",
+    re.I,
+)
+_ASKS_FOR_CODE = re.compile(
+    r"\b(code|program|function|script|algorithm|query|class|method|regex|regular expression|implement\w*"
+    r"|sql|html|css|json|xml|python|java\w*|c\+\+|c#|php|ruby|swift|kotlin|rust|bash|shell|api|loop"
+    r"|recursion|recursive|variable|syntax|statement|snippet|compile\w*|database|table|array|list "
+    r"comprehension|dictionary|object|data structure|pseudo-?code|library|module|framework)\b",
+    re.I,
+)
+
+
+_BY_HAND_ANYWAY_NOT = re.compile(r"\w+\s*=\s*[\[{\"']|given (number|integer|string|list|array)s?\b(?!\s*[:=])|\bnth\b|n-th"
+                                 r"|linked list|without using|not allowed|efficient|time complexity", re.I)
+
+
+def _rule_by_hand(raw: _Raw, label: str):
+    """a CodeAlpaca / Evol-Instruct-Code task that is worked by hand (a result, not code) -> chat"""
+    if raw.source == "codealpaca" and label == "code":  # Evol's rewrites add program constraints
+        t = raw.text
+        if not ("\n\n" in t or re.search(r"\[[^\]]+\]|\d", t)) or _BY_HAND_ANYWAY_NOT.search(t):
+            return None
+        if _BY_HAND_VERB.match(t) and not _ASKS_FOR_CODE.search(t) and not _has_code_block(t):
             return "chat"
     return None
 
@@ -537,6 +583,7 @@ RULES = (
     ("code-block", _rule_code_block),
     ("code-request", _rule_code_request),
     ("scratch-no-code", _rule_scratch_no_code),
+    ("by-hand", _rule_by_hand),
 )
 
 
