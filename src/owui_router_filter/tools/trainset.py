@@ -56,7 +56,7 @@ NGRAM = 8  # a training text sharing a run of 8 words with an evaluation prompt 
 # cap is a fixed pseudo-random sample that does not move when other sources change.
 CAPS = {
     "alpaca-en-parts": 6000,
-    "alpaca-zh-hikariming": 4500,
+    "alpaca-zh-hikariming": 4800,
     "belle": 1200,
     "codealpaca": 2500,
     "codesearchnet-queries": 200,
@@ -83,7 +83,7 @@ CAPS = {
     "wildchat-hard-ru": 1100,
 }
 SUBCAPS = {
-    ("alpaca-zh-hikariming", "code"): 600,
+    ("alpaca-zh-hikariming", "code"): 900,
     ("alpaca-zh-hikariming", "arith"): 60,
     ("deep-regex", "nl-rx"): 500,
     ("superni-sample", "*"): 100,  # each of the 7 tasks: one definition, thousands of instances
@@ -313,7 +313,9 @@ def _read_source(folder: Path) -> list[_Raw]:  # noqa: C901 - one branch per sou
                 add(name, qid, titles[qid], "en", "code")
         elif src == "superni-sample":
             task = _json(path)
-            definition = (task.get("Definition") or [""])[0]
+            definition = task.get("Definition") or ""
+            if isinstance(definition, list):  # a list of one string in Super-NaturalInstructions
+                definition = definition[0] if definition else ""
             for i, inst in enumerate(task.get("Instances") or []):
                 add(name, i, _join(definition, inst.get("input")), "en", "chat", group=name)
         elif src == "text2sql-data":
@@ -859,10 +861,18 @@ def main(argv=None) -> int:
     parser.add_argument("--stats", action="store_true", help="counts per source, label and language")
     parser.add_argument("--dump", metavar="FILE", help="write the examples as JSONL (plus the router's route)")
     parser.add_argument("--checksum", action="store_true")
+    parser.add_argument("--sample", type=int, metavar="N", help="print a random sample of N examples (noise check)")
+    parser.add_argument("--seed", type=int, default=20261203, help="seed for --sample (default: %(default)s)")
     args = parser.parse_args(argv)
     train_dir = _train_dir(args.train_dir)
     stats = Counter()
     examples = _collect(train_dir, stats)
+    if args.sample:
+        import random
+
+        for e in sorted(random.Random(args.seed).sample(examples, args.sample), key=lambda e: e.id):
+            print(f"{e.id}\t{e.label}\t{e.origin}\t{e.text[:300]!r}")
+        return 0
     if args.stats or not (args.dump or args.checksum):
         _print_stats(examples, stats)
     if args.checksum:
