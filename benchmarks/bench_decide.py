@@ -9,7 +9,9 @@ Prints, for the default valves:
   the time per KB, which stays flat when growth is linear;
 - the peak memory Python allocates during one decision on each size (tracemalloc), and the process's
   peak resident set size;
-- the same for the naive baseline (route to the coder when the last message contains def/class/python/code).
+- the same for the naive baseline (route to the coder when the last message contains def/class/python/code);
+- the resident memory that loading functions/router_filter.py and routing one message adds to a Python that
+  already has pydantic loaded (as Open WebUI's has), measured in a fresh subprocess.
 
 Single-threaded, in-process, no network. Numbers vary with the machine and its load: run it twice.
 """
@@ -28,7 +30,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from owui_router_filter import RouterValves, decide  # noqa: E402
-from owui_router_filter.evaluate import last_user_text, load_corpus, naive_baseline  # noqa: E402
+from owui_router_filter.tools.evaluate import last_user_text, load_corpus, naive_baseline  # noqa: E402
 
 SIZES = (("100 B", 100), ("10 KB", 10_000), ("100 KB", 100_000), ("1 MB", 1_000_000))
 
@@ -117,6 +119,31 @@ def show(result):
               f"{s['us_per_kb']:>11.1f}{s['peak_alloc_kb']:>10.0f} KB")
 
 
+_RSS_PROBE = r"""
+import asyncio, sys, types
+def rss_kb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+import pydantic  # Open WebUI has it loaded already
+before = rss_kb()
+module = types.ModuleType("router_filter_probe")
+exec(compile(open(sys.argv[1], encoding="utf-8").read(), sys.argv[1], "exec"), module.__dict__)
+body = {"model": "auto", "messages": [{"role": "user", "content": "write a python function that sorts a list"}]}
+asyncio.run(module.Filter().inlet(body))
+print(body["model"], rss_kb() - before)
+"""
+
+
+def function_resident_kb() -> int:
+    """KB of resident memory the pasted function adds once loaded and used (fresh interpreter)."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", _RSS_PROBE, str(ROOT / "functions" / "router_filter.py")],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return int(out[1])
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--corpus", default=str(ROOT / "data" / "corpus.jsonl"))
@@ -136,14 +163,17 @@ def main(argv=None) -> int:
         bench("naive baseline (def/class/python/code substrings)", naive_baseline, corpus, texts, args.quick),
     ]
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    added_kb = function_resident_kb()
     if args.json:
-        print(json.dumps({"runs": runs, "max_rss_mb": rss_mb, "python": sys.version.split()[0]}, indent=2))
+        print(json.dumps({"runs": runs, "max_rss_mb": rss_mb, "function_added_rss_kb": added_kb,
+                          "python": sys.version.split()[0]}, indent=2))
         return 0
     print(f"Python {sys.version.split()[0]}, one thread, {len(corpus)} corpus conversations\n")
     for r in runs:
         show(r)
         print()
     print(f"peak resident set size of this whole benchmark process: {rss_mb:.1f} MB")
+    print(f"resident memory added by loading functions/router_filter.py and routing one message: {added_kb / 1024:.1f} MB")
     return 0
 
 

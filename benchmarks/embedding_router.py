@@ -31,8 +31,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from owui_router_filter.evaluate import evaluate, last_user_text, load_corpus  # noqa: E402
-from owui_router_filter.text import split_conversation  # noqa: E402
+from owui_router_filter.tools.evaluate import evaluate, last_user_text, load_corpus  # noqa: E402
+from owui_router_filter.function.text import split_conversation  # noqa: E402
 from bench_decide import make_prompt, p99  # noqa: E402  (same prompts and percentile as the router's benchmark)
 
 SIZES = (("100 B", 100), ("10 KB", 10_000), ("100 KB", 100_000), ("1 MB", 1_000_000))

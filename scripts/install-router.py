@@ -14,7 +14,7 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 sys.path.insert(0, str(SRC))
 
 try:
-    from owui_router_filter.install import main
+    from owui_router_filter.tools.install import main
 except ImportError as exc:  # requests or pydantic missing
     print(f"install-router: error: {exc}; run: python3 -m pip install requests pydantic", file=sys.stderr)
     sys.exit(1)

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs, idempotently:
-#   - the package itself with its test extras (current Python)
+#   - the package itself with its test and training extras (current Python)
 #   - the real LiteLLM proxy in its own venv   (.venvs/litellm)
 #   - the real Open WebUI server in its own venv (.venvs/openwebui)
 #   - Debian packages used by tests: chromium (browser test), redis-server, nginx,
 #     docker-compose (compose file validation), postgresql (scale-out test)
 # Usage: scripts/setup-test-env.sh [all|python|litellm|openwebui|debian]
+# Needs root for the Debian packages (apt-get; skipped when they are all present) and about 4 GB
+# of disk for .venvs/. The package goes into the python3 on PATH (or $PYTHON): use a virtual env.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,9 +20,11 @@ what="${1:-all}"
 
 log() { printf '[setup] %s\n' "$*"; }
 
+die() { printf 'setup-test-env: %s\n' "$*" >&2; exit 1; }
+
 setup_python() {
-  log "package + test extras"
-  "$PY" -m pip install -q --disable-pip-version-check -e ".[test]"
+  log "package + test and training extras into $("$PY" -c 'import sys; print(sys.prefix)')"
+  "$PY" -m pip install -q --disable-pip-version-check -e ".[test,train]"
 }
 
 # venv_ready VENV DIST VERSION: true when VENV already holds DIST==VERSION
@@ -45,7 +49,8 @@ setup_openwebui() {
   "$v/bin/pip" install -q --disable-pip-version-check "torch==$TORCH_VERSION" "open-webui==$OPENWEBUI_VERSION"
 }
 
-setup_debian() {
+# debian_missing: the Debian packages the tests need that are not installed, on one line
+debian_missing() {
   local need=()
   command -v chromium >/dev/null || need+=(chromium)
   command -v chromedriver >/dev/null || need+=(chromium-driver)
@@ -54,21 +59,37 @@ setup_debian() {
   command -v docker-compose >/dev/null || need+=(docker-compose)
   # Postgres server binaries (initdb/postgres) for the scale-out test of Open WebUI on Postgres
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
-  if [ "${#need[@]}" -gt 0 ]; then
-    log "apt-get install ${need[*]}"
+  echo "${need[*]}"
+}
+
+# check_root: fail at once, before anything is installed, when Debian packages are missing and we are not root
+check_root() {
+  local need
+  need=$(debian_missing)
+  if [ -n "$need" ] && [ "$(id -u)" -ne 0 ]; then
+    die "needs root to apt-get install: $need (run it as root, or install those packages first)"
+  fi
+}
+
+setup_debian() {
+  local need
+  need=$(debian_missing)
+  if [ -n "$need" ]; then
+    log "apt-get install $need"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $need >/dev/null
   else
     log "debian packages already present"
   fi
 }
 
 case "$what" in
-  all) setup_python; setup_debian; setup_litellm; setup_openwebui ;;
+  all) check_root; setup_python; setup_debian; setup_litellm; setup_openwebui ;;
   python) setup_python ;;
   litellm) setup_litellm ;;
   openwebui) setup_openwebui ;;
-  debian) setup_debian ;;
+  debian) check_root; setup_debian ;;
   *) echo "usage: $0 [all|python|litellm|openwebui|debian]" >&2; exit 2 ;;
 esac

@@ -14,7 +14,7 @@ import pathlib
 import pytest
 
 from owui_router_filter import decide
-from owui_router_filter.evaluate import (
+from owui_router_filter.tools.evaluate import (
     CorpusError,
     evaluate,
     format_report,
@@ -155,6 +155,16 @@ def test_load_corpus_filters_split_and_rejects_bad_records(tmp_path):
     bad.write_text("{not json\n", encoding="utf-8")
     with pytest.raises(CorpusError, match="not JSON"):
         load_corpus(bad)
+
+
+def test_load_corpus_keeps_unicode_line_separators_inside_strings(tmp_path):
+    """U+2028, U+2029 and U+0085 in a JSON string are text, not line ends (the Arena set has them)."""
+    path = tmp_path / "sep.jsonl"
+    texts = ["first\u2028line", "para\u2029graph", "next\x85line"]
+    lines = [json.dumps(rec(f"r{i}", "chat", text), ensure_ascii=False) for i, text in enumerate(texts)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    records = load_corpus(path)
+    assert [r["messages"][0]["content"] for r in records] == [f"PRED={text}" for text in texts]
 
 
 def test_cli_text_json_baseline_and_valves(tmp_path, capsys):

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from owui_router_filter import install as inst
+from owui_router_filter.openwebui import client as owc
+from owui_router_filter.openwebui import errors, source
+from owui_router_filter.openwebui import plan as planning
+from owui_router_filter.tools import install as inst
 
 REPO = Path(__file__).resolve().parents[1]
 MINI = '''"""
@@ -41,19 +44,19 @@ class Filter:
 def mini(tmp_path):
     p = tmp_path / "mini.py"
     p.write_text(MINI)
-    return inst.load_function_source(p)
+    return source.load_function_source(p)
 
 
 # --------------------------------------------------------------------------- the function file
 def test_frontmatter_follows_open_webuis_rules():
-    assert inst.parse_frontmatter(MINI) == {
+    assert source.parse_frontmatter(MINI) == {
         "title": "Mini Router", "description": "a small filter for installer tests", "requirements": ""}
-    assert inst.parse_frontmatter("# no docstring first\n" + MINI) == {}
-    assert inst.parse_frontmatter('"""\ntitle: A\n"""\nversion: 2\n') == {"title": "A"}
+    assert source.parse_frontmatter("# no docstring first\n" + MINI) == {}
+    assert source.parse_frontmatter('"""\ntitle: A\n"""\nversion: 2\n') == {"title": "A"}
 
 
 def test_the_repositorys_function_loads_with_a_valves_spec():
-    src = inst.load_function_source(REPO / "functions" / "router_filter.py")
+    src = source.load_function_source(REPO / "functions" / "router_filter.py")
     assert src.manifest.get("title")
     for key in ("code_model", "chat_model", "vision_model", "route_from_models", "threshold", "enabled"):
         assert key in src.properties, key
@@ -70,15 +73,15 @@ def test_the_repositorys_function_loads_with_a_valves_spec():
 def test_bad_function_files_give_one_clear_error(tmp_path, content, message):
     p = tmp_path / "f.py"
     p.write_text(content)
-    with pytest.raises(inst.InstallError) as e:
-        inst.load_function_source(p)
+    with pytest.raises(errors.InstallError) as e:
+        source.load_function_source(p)
     assert message in str(e.value)
     assert "\n" not in str(e.value)
 
 
 # --------------------------------------------------------------------------- valves input
 def test_set_pairs_are_typed_by_the_spec(mini):
-    got = inst.collect_valves(mini, None, ["threshold=3", "enabled=off", "priority=-2", "code_model=my=coder",
+    got = source.collect_valves(mini, None, ["threshold=3", "enabled=off", "priority=-2", "code_model=my=coder",
                                            "note=null"])
     assert got == {"threshold": 3.0, "enabled": False, "priority": -2, "code_model": "my=coder", "note": None}
     assert isinstance(got["threshold"], float)
@@ -93,27 +96,27 @@ def test_set_pairs_are_typed_by_the_spec(mini):
     (["threshold=-1"], "invalid valves: threshold"),
 ])
 def test_bad_set_pairs(mini, pairs, message):
-    with pytest.raises(inst.InstallError) as e:
-        inst.collect_valves(mini, None, pairs)
+    with pytest.raises(errors.InstallError) as e:
+        source.collect_valves(mini, None, pairs)
     assert message in str(e.value)
 
 
 def test_valves_file_is_checked_and_set_pairs_win(mini, tmp_path):
     f = tmp_path / "v.json"
     f.write_text(json.dumps({"threshold": 1, "enabled": False}))
-    assert inst.collect_valves(mini, str(f), ["threshold=5"]) == {"threshold": 5.0, "enabled": False}
+    assert source.collect_valves(mini, str(f), ["threshold=5"]) == {"threshold": 5.0, "enabled": False}
     f.write_text(json.dumps({"enabled": "no"}))
-    with pytest.raises(inst.InstallError, match="valve enabled"):
-        inst.collect_valves(mini, str(f), [])
+    with pytest.raises(errors.InstallError, match="valve enabled"):
+        source.collect_valves(mini, str(f), [])
     f.write_text(json.dumps({"priority": True}))  # a bool is not an int here
-    with pytest.raises(inst.InstallError, match="valve priority"):
-        inst.collect_valves(mini, str(f), [])
+    with pytest.raises(errors.InstallError, match="valve priority"):
+        source.collect_valves(mini, str(f), [])
     f.write_text("[1, 2]")
-    with pytest.raises(inst.InstallError, match="JSON object"):
-        inst.collect_valves(mini, str(f), [])
+    with pytest.raises(errors.InstallError, match="JSON object"):
+        source.collect_valves(mini, str(f), [])
     f.write_text("{oops")
-    with pytest.raises(inst.InstallError, match="not valid JSON"):
-        inst.collect_valves(mini, str(f), [])
+    with pytest.raises(errors.InstallError, match="not valid JSON"):
+        source.collect_valves(mini, str(f), [])
 
 
 # --------------------------------------------------------------------------- credentials
@@ -122,18 +125,18 @@ def test_credentials_come_from_env_or_files_in_order(tmp_path):
     key_file.write_text("sk-from-file\n")
     pw_file = tmp_path / "p"
     pw_file.write_text("pw-from-file\n")
-    assert inst.resolve_credentials({"OWUI_API_KEY": "sk-env", "OWUI_API_KEY_FILE": str(key_file)}, None).secret == "sk-env"
-    assert inst.resolve_credentials({"OWUI_API_KEY_FILE": str(key_file)}, None).secret == "sk-from-file"
-    assert inst.resolve_credentials({}, str(key_file)).secret == "sk-from-file"
-    c = inst.resolve_credentials({"OWUI_ADMIN_EMAIL": "a@b.c", "OWUI_ADMIN_PASSWORD_FILE": str(pw_file)}, None)
+    assert owc.resolve_credentials({"OWUI_API_KEY": "sk-env", "OWUI_API_KEY_FILE": str(key_file)}, None).secret == "sk-env"
+    assert owc.resolve_credentials({"OWUI_API_KEY_FILE": str(key_file)}, None).secret == "sk-from-file"
+    assert owc.resolve_credentials({}, str(key_file)).secret == "sk-from-file"
+    c = owc.resolve_credentials({"OWUI_ADMIN_EMAIL": "a@b.c", "OWUI_ADMIN_PASSWORD_FILE": str(pw_file)}, None)
     assert (c.kind, c.email, c.secret) == ("password", "a@b.c", "pw-from-file")
     assert "pw-from-file" not in repr(c)
-    with pytest.raises(inst.InstallError, match="no credentials"):
-        inst.resolve_credentials({"OWUI_ADMIN_EMAIL": "a@b.c"}, None)
+    with pytest.raises(errors.InstallError, match="no credentials"):
+        owc.resolve_credentials({"OWUI_ADMIN_EMAIL": "a@b.c"}, None)
     empty = tmp_path / "empty"
     empty.write_text("\n")
-    with pytest.raises(inst.InstallError, match="is empty"):
-        inst.resolve_credentials({}, str(empty))
+    with pytest.raises(errors.InstallError, match="is empty"):
+        owc.resolve_credentials({}, str(empty))
 
 
 @pytest.mark.parametrize("argv", [
@@ -142,14 +145,14 @@ def test_credentials_come_from_env_or_files_in_order(tmp_path):
     ["uninstall", "--password", "sk-secret-value"],
 ])
 def test_secrets_on_the_command_line_are_refused_without_echo(argv, capsys):
-    assert inst.main(argv) == inst.EXIT_USAGE
+    assert inst.main(argv) == errors.EXIT_USAGE
     out, err = capsys.readouterr()
     assert "sk-secret-value" not in out + err
     assert len(err.strip().splitlines()) == 1 and "never go on the command line" in err
 
 
 def test_unknown_arguments_give_one_line(capsys):
-    assert inst.main(["install", "--nope", "value"]) == inst.EXIT_USAGE
+    assert inst.main(["install", "--nope", "value"]) == errors.EXIT_USAGE
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "unrecognized arguments" in err
 
@@ -160,7 +163,7 @@ def test_help_exits_zero(capsys):
 
 
 # --------------------------------------------------------------------------- planning
-class FakeServer(inst.Client):
+class FakeServer(owc.Client):
     """Answers the few API calls the planner makes from a dict; records the rest."""
 
     def __init__(self, functions=None, valves=None, models=None, listed=("gpt-code", "gpt-chat", "gpt-vision")):
@@ -176,14 +179,14 @@ class FakeServer(inst.Client):
         if path.startswith("/api/v1/functions/id/"):
             fid = path.split("/")[5]
             if path.endswith("/valves"):
-                return inst.Reply(200, self.valves.get(fid))
+                return owc.Reply(200, self.valves.get(fid))
             f = self.functions.get(fid)
-            return inst.Reply(200, f) if f else inst.Reply(401, {"detail": "not found"})
+            return owc.Reply(200, f) if f else owc.Reply(401, {"detail": "not found"})
         if path == "/api/v1/models/model":
             m = self.models.get(params["id"])
-            return inst.Reply(200, m) if m else inst.Reply(404, {"detail": "not found"})
+            return owc.Reply(200, m) if m else owc.Reply(404, {"detail": "not found"})
         if path == "/api/models":
-            return inst.Reply(200, {"data": [{"id": i} for i in self.listed]})
+            return owc.Reply(200, {"data": [{"id": i} for i in self.listed]})
         raise AssertionError(f"unexpected call {method} {path}")
 
 
@@ -201,7 +204,7 @@ def _public(mid):
 def _plan(server, src, new=None, **kw):
     opts = dict(make_global=False, with_model=True, force=False)
     opts.update(kw)
-    return inst.plan_install(server, src, "router_filter", new or {}, **opts)
+    return planning.plan_install(server, src, "router_filter", new or {}, **opts)
 
 
 def test_fresh_server_plan(mini):
@@ -252,7 +255,7 @@ def test_existing_auto_model_keeps_other_filters_and_fields(mini):
 
 def test_missing_alias_is_an_error_before_any_change(mini):
     server = FakeServer(listed=["gpt-chat", "gpt-vision"])
-    with pytest.raises(inst.InstallError, match="code_model='gpt-code'.*Model not found"):
+    with pytest.raises(errors.InstallError, match="code_model='gpt-code'.*Model not found"):
         _plan(server, mini)
     assert all(m == "GET" for m, _ in server.calls)
     # an empty vision model needs no alias
@@ -262,27 +265,27 @@ def test_missing_alias_is_an_error_before_any_change(mini):
 
 def test_an_id_used_by_another_function_needs_force(mini):
     server = FakeServer({"router_filter": _existing(mini, type="pipe", name="Other")})
-    with pytest.raises(inst.InstallError, match="already used by a pipe function"):
+    with pytest.raises(errors.InstallError, match="already used by a pipe function"):
         _plan(server, mini)
     plan, _ = _plan(server, mini, force=True, share_aliases=False)
     assert [s.method for s in plan.changes][:2] == ["DELETE", "POST"]
     other_filter = _existing(mini, meta={"manifest": {"title": "Someone's filter"}})
-    with pytest.raises(inst.InstallError, match="another filter"):
+    with pytest.raises(errors.InstallError, match="another filter"):
         _plan(FakeServer({"router_filter": other_filter}), mini)
 
 
 def test_uninstall_deletes_only_what_the_installer_made(mini):
-    ours = {"id": "auto", "meta": {"filterIds": ["router_filter"], inst.MARKER_KEY: {"function_id": "router_filter"}}}
+    ours = {"id": "auto", "meta": {"filterIds": ["router_filter"], planning.MARKER_KEY: {"function_id": "router_filter"}}}
     server = FakeServer({"router_filter": _existing(mini)}, models={"auto": ours})
-    plan = inst.plan_uninstall(server, mini, "router_filter", keep_model=False, force=False)
+    plan = planning.plan_uninstall(server, mini, "router_filter", keep_model=False, force=False)
     assert [(s.method, s.path) for s in plan.changes] == [
         ("DELETE", "/api/v1/functions/id/router_filter/delete"), ("POST", "/api/v1/models/model/delete")]
     theirs = {"id": "auto", "name": "Theirs", "meta": {"filterIds": ["x", "router_filter"]}}
     server = FakeServer({"router_filter": _existing(mini)}, models={"auto": theirs})
-    plan = inst.plan_uninstall(server, mini, "router_filter", keep_model=False, force=False)
+    plan = planning.plan_uninstall(server, mini, "router_filter", keep_model=False, force=False)
     step = plan.changes[-1]
     assert step.path == "/api/v1/models/model/update" and step.body["meta"]["filterIds"] == ["x"]
-    plan = inst.plan_uninstall(FakeServer(), mini, "router_filter", keep_model=False, force=False)
+    plan = planning.plan_uninstall(FakeServer(), mini, "router_filter", keep_model=False, force=False)
     assert plan.changes == []
 
 
@@ -303,7 +306,7 @@ def test_wait_retries_only_errors_that_can_go_away(mini, monkeypatch):
     def connect(url, creds, timeout, session):
         attempts.append(url)
         if len(attempts) < 3:
-            raise inst.InstallError("cannot reach Open WebUI at x (connection failed)", retry=True)
+            raise errors.InstallError("cannot reach Open WebUI at x (connection failed)", retry=True)
         return server, {"version": "x"}
 
     monkeypatch.setattr(inst, "connect", connect)
@@ -314,17 +317,17 @@ def test_wait_retries_only_errors_that_can_go_away(mini, monkeypatch):
     assert len(attempts) == 3 and out.getvalue().count("waiting: cannot reach") == 2
     # without --wait the first failure is final
     attempts.clear()
-    with pytest.raises(inst.InstallError, match="cannot reach"):
+    with pytest.raises(errors.InstallError, match="cannot reach"):
         inst.run(argv[:2] + argv[4:], env={"OWUI_API_KEY": "sk-x"}, out=io.StringIO())
     assert len(attempts) == 1
 
     # an error that cannot go away by itself is not retried
     def bad_key(url, creds, timeout, session):
         attempts.append(url)
-        raise inst.InstallError("Open WebUI rejected the API key")
+        raise errors.InstallError("Open WebUI rejected the API key")
 
     attempts.clear()
     monkeypatch.setattr(inst, "connect", bad_key)
-    with pytest.raises(inst.InstallError, match="rejected"):
+    with pytest.raises(errors.InstallError, match="rejected"):
         inst.run(argv, env={"OWUI_API_KEY": "sk-x"}, out=io.StringIO())
     assert len(attempts) == 1

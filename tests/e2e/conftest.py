@@ -262,7 +262,7 @@ def installed(stack):
 
     Runs the installer in-process (the same code as the script, without a new interpreter per
     test); the tests of the script itself run it as a subprocess."""
-    from owui_router_filter import install
+    from owui_router_filter.tools import install
 
     out = io.StringIO()
     try:

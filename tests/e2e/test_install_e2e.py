@@ -98,7 +98,7 @@ def test_a_toggled_off_function_is_turned_back_on(installed):
 
 def test_valves_spec_on_the_server_matches_what_the_installer_validates(installed):
     sys.path.insert(0, str(REPO / "src"))
-    from owui_router_filter.install import load_function_source
+    from owui_router_filter.openwebui.source import load_function_source
 
     local = load_function_source(REPO / "functions" / "router_filter.py").schema
     remote = api(installed, "GET", f"/api/v1/functions/id/{FUNCTION_ID}/valves/spec")

@@ -11,7 +11,7 @@ import types
 
 import pytest
 
-from owui_router_filter.build import build_source
+from owui_router_filter.tools.build import build_source
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FUNCTION = ROOT / "functions" / "router_filter.py"

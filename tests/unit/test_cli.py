@@ -11,7 +11,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 def cli(*args, stdin=None):
     exe = shutil.which("owui-router")
-    cmd = [exe, *args] if exe else [sys.executable, "-m", "owui_router_filter.cli", *args]
+    cmd = [exe, *args] if exe else [sys.executable, "-m", "owui_router_filter.tools.cli", *args]
     return subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=60, cwd=ROOT)
 
 
@@ -63,3 +63,35 @@ def test_build_check_and_write(tmp_path):
     out.write_text(out.read_text() + "\n# edited by hand\n")
     proc = cli("build", "--check", "--output", str(out))
     assert proc.returncode == 1 and "out of date" in proc.stderr
+
+
+def test_an_unknown_valve_is_named_with_the_known_ones():
+    proc = cli("explain", "--set", "nosuch=1", "hi")
+    assert proc.returncode == 2
+    line = proc.stderr.strip()
+    assert "nosuch" in line and "unknown valve" in line and "threshold" in line and "code_model" in line
+    assert len(line.splitlines()) == 1
+
+
+def test_an_empty_prompt_is_not_explained():
+    for stdin in ("", "  \n\t\n"):
+        proc = cli("explain", stdin=stdin)
+        assert proc.returncode == 2
+        assert "nothing to explain" in proc.stderr and proc.stdout == ""
+
+
+def test_a_closed_pipe_is_not_an_error():
+    """`owui-router explain ... | head -1`: the reader closing the pipe is no error."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to stdout fails with EPIPE
+    exe = shutil.which("owui-router")
+    cmd = [exe] if exe else [sys.executable, "-m", "owui_router_filter.tools.cli"]
+    try:
+        proc = subprocess.run([*cmd, "explain", "def f(x): return x"], stdout=write_end, stderr=subprocess.PIPE,
+                              text=True, timeout=60, cwd=ROOT)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 0, proc.stderr
+    assert "Broken pipe" not in proc.stderr and "Errno" not in proc.stderr, proc.stderr

@@ -1,8 +1,8 @@
 """Multi-turn, multimodal content, overrides, model lists, user valves and valves as Open WebUI stores them."""
 
 from owui_router_filter import decide
-from owui_router_filter.router import coerce_valves
-from owui_router_filter.valves import RouterValves
+from owui_router_filter.function.router import coerce_valves
+from owui_router_filter.function.valves import RouterValves
 
 PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 

@@ -139,7 +139,7 @@ def test_extra_keywords_from_valves():
     assert decide(prompt).route == "chat"
     decision = decide(prompt, {"extra_code_keywords": "playbook:4, cluster"})
     assert decision.route == "code"
-    assert ("playbook", 4.0) in decision.signals
+    assert ("playbook (extra keyword)", 4.0) in decision.signals
     assert decide(user("write a python function"), {"extra_chat_keywords": "function:9"}).route == "chat"
 
 

@@ -3,7 +3,7 @@
 import pathlib
 import re
 
-from owui_router_filter.valves import RouterUserValves, RouterValves
+from owui_router_filter.function.valves import RouterUserValves, RouterValves
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -28,3 +28,19 @@ def test_ci_runs_the_readme_test_command():
     test_command = commands[-1]
     assert test_command == "python -m pytest"
     assert re.search(rf"^{re.escape(test_command)}\s*$", ci, re.M), ".ci/run must run the README's test command"
+
+
+def test_readme_explain_examples_show_the_real_output():
+    """Each `$ owui-router explain "..."` block of the README shows what the command prints today."""
+    import shlex
+    import subprocess
+    import sys
+
+    blocks = re.findall(r"```console\n\$ (owui-router explain [^\n|]+)\n(.*?)```", README, re.S)
+    assert blocks, "the README shows no owui-router explain example"
+    for command, shown in blocks:
+        args = shlex.split(command)[1:]
+        proc = subprocess.run([sys.executable, "-m", "owui_router_filter.tools.cli", *args],
+                              capture_output=True, text=True, timeout=60, cwd=ROOT)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.rstrip("\n") == shown.rstrip("\n"), f"README's output of `{command}` is stale"

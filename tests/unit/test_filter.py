@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from owui_router_filter.filter import Filter
+from owui_router_filter.function.filter import Filter
 
 
 def run(coro):
@@ -131,7 +131,7 @@ def test_non_dict_bodies_come_back_as_they_were(body):
 
 
 def test_errors_inside_the_router_pass_the_body_through_and_are_logged(mocker, caplog):
-    mocker.patch("owui_router_filter.filter.decide", side_effect=RuntimeError("boom"))
+    mocker.patch("owui_router_filter.function.filter.decide", side_effect=RuntimeError("boom"))
     body = body_of("write a python function")
     before = copy.deepcopy(body)
     with caplog.at_level(logging.ERROR, logger="owui_router_filter"):

@@ -1,11 +1,15 @@
-"""Signals: what in a piece of text points to code or away from it, each with a weight.
+"""Signals: what in a piece of text points to code or away from it, and the code score they make.
 
-Two kinds feed the score:
-- words and phrases (lexicon.py plus the valves' extra keywords), matched on whole folded words,
-  longest phrase first, each counted once;
+- words and phrases of the built-in lexicon (lexicon.py), matched on whole folded words, longest
+  phrase first, each counted once;
 - structure in the raw text: fenced blocks, lines of code, stack traces, shell commands, SQL,
-  file names with code extensions, spreadsheet formulas, LaTeX, regular expressions.
-The sum of the weights is the code score; the router compares it with the threshold.
+  file names with code extensions, spreadsheet formulas, LaTeX, regular expressions;
+- the learned scorer (learned.py), which weighs the words, their pieces and pairs, together with the
+  two kinds above; its log-odds of code, plus 3, is the code score;
+- the valves' extra keywords, whose weights add to that score as they are.
+The router compares the code score with the threshold. The hand-set sum of the lexicon and structure
+weights is kept as well (`lexicon`): the follow-up rules use it to tell a message that clearly reads
+as chat.
 """
 
 import re
@@ -13,6 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
 
+from .features import DENSE_FEATURES, dense_features, feature_tokens
+from .learned import OFFSET, log_odds, probability
 from .lexicon import AMBIGUOUS, CHAT_TERMS, CODE_TERMS, TOPIC_CHANGE_TERMS
 from .text import fold
 
@@ -30,10 +36,12 @@ class Signal:
 
 @dataclass
 class Scored:
-    score: float
-    signals: list
+    score: float  # the code score: OFFSET + the learned log-odds + the extra keywords
+    signals: list  # what pushed the score most, strongest first
     tokens: int
     topic_change: bool = False
+    lexicon: float = 0.0  # the hand-set lexicon + structure sum
+    probability: float = 0.5  # P(code) from the score
 
 
 class Vocabulary:
@@ -86,16 +94,24 @@ def parse_keywords(spec: str, default_weight: float) -> dict:
     return out
 
 
+@dataclass(frozen=True)
+class Vocabularies:
+    builtin: Vocabulary | None  # the lexicon the scorer was trained with (None: use_builtin_keywords off)
+    extra: Vocabulary  # the valves' extra keywords
+
+
+@lru_cache(maxsize=1)
+def builtin_vocabulary() -> Vocabulary:
+    weights = dict(CODE_TERMS)
+    weights.update({phrase: -w for phrase, w in CHAT_TERMS.items()})
+    return Vocabulary(weights, AMBIGUOUS)
+
+
 @lru_cache(maxsize=32)
-def vocabulary(use_builtin: bool = True, extra_code: str = "", extra_chat: str = "") -> Vocabulary:
-    weights, ambiguous = {}, {}
-    if use_builtin:
-        weights.update(CODE_TERMS)
-        weights.update({phrase: -w for phrase, w in CHAT_TERMS.items()})
-        ambiguous = AMBIGUOUS
-    weights.update(parse_keywords(extra_code, 2.0))
+def vocabulary(use_builtin: bool = True, extra_code: str = "", extra_chat: str = "") -> Vocabularies:
+    weights = parse_keywords(extra_code, 2.0)
     weights.update({phrase: -w for phrase, w in parse_keywords(extra_chat, 2.0).items()})
-    return Vocabulary(weights, ambiguous)
+    return Vocabularies(builtin_vocabulary() if use_builtin else None, Vocabulary(weights, {}))
 
 
 _TOPIC_CHANGE = Vocabulary({phrase: 1 for phrase in TOPIC_CHANGE_TERMS}, {})
@@ -157,6 +173,12 @@ _HTTP_VERB = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|OPTIONS)\b")
 _PORT = re.compile(r"\b(?:port|porta|puerto|localhost|127\.0\.0\.1|0\.0\.0\.0):?\s?\d{2,5}\b", re.I)
 
 
+# Literals every match of a pattern contains: a fast look for them skips most patterns on plain prose.
+_SQL_WORDS = ("SELECT", "INSERT", "CREATE", "UPDATE", "DELETE", "JOIN", "GROUP", "ALTER", "select")
+_HTTP_VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_PORT_WORDS = re.compile(r"port|puerto|localhost|127\.0\.0\.1|0\.0\.0\.0")
+
+
 def structure_signals(raw: str) -> list:
     """Signals from the shape of the raw text; each kind counted once, some scaled by how often they appear."""
     found = []
@@ -171,34 +193,34 @@ def structure_signals(raw: str) -> list:
         found.append(Signal(f"code syntax ({code_lines}{'+' if code_lines >= 4 else ''} lines)", min(5.0, 1.5 * code_lines)))
     if _SHELL.search(raw):
         found.append(Signal("shell command", 3.0))
-    if _SQL.search(raw):
+    if any(word in raw for word in _SQL_WORDS) and _SQL.search(raw):
         found.append(Signal("SQL", 4.0))
     for match in _FILE_NAME.finditer(raw):
         if match.group(0).lower() not in _NOT_FILE:
             found.append(Signal(f"file .{match.group(1).lower()}", 3.0))
             break
-    if _FORMULA.search(raw):
+    if (":" in raw or ("=" in raw and "(" in raw)) and _FORMULA.search(raw):
         found.append(Signal("spreadsheet formula", 4.0))
-    if _LATEX.search(raw):
+    if ("\\" in raw or "$$" in raw) and _LATEX.search(raw):
         found.append(Signal("LaTeX", 3.0))
-    if _REGEX.search(raw):
+    if ("\\" in raw or "[" in raw or "(?" in raw) and _REGEX.search(raw):
         found.append(Signal("regex syntax", 3.0))
-    if _count(_HTML, raw, 2) >= 2:
+    if "<" in raw and _count(_HTML, raw, 2) >= 2:
         found.append(Signal("HTML tags", 2.0))
-    calls = _count(_CALL, raw, 3)
+    calls = _count(_CALL, raw, 3) if "(" in raw else 0
     if calls:
         found.append(Signal("call syntax", 1.0 if calls < 3 else 2.0))
     if _count(_IDENT, raw, 2) >= 2:
         found.append(Signal("code identifiers", 1.5))
-    elif _SNAKE.search(raw):
+    elif "_" in raw and _SNAKE.search(raw):
         found.append(Signal("code identifier", 1.0))
-    if "```" not in raw and _INLINE_CODE.search(raw):
+    if "```" not in raw and "`" in raw and _INLINE_CODE.search(raw):
         found.append(Signal("inline code", 2.0))
-    if len({m.group(0) for m in islice(_HTTP_VERB.finditer(raw), 40)}) >= 2:
+    if sum(verb in raw for verb in _HTTP_VERBS) >= 2 and len({m.group(0) for m in islice(_HTTP_VERB.finditer(raw), 40)}) >= 2:
         found.append(Signal("HTTP methods", 3.0))
-    if _SUBSCRIPT.search(raw):
+    if "[" in raw and _SUBSCRIPT.search(raw):
         found.append(Signal("index or slice syntax", 2.0))
-    if _PORT.search(raw):
+    if _PORT_WORDS.search(raw.casefold()) and _PORT.search(raw):
         found.append(Signal("port number", 2.0))
     return found
 
@@ -243,11 +265,53 @@ def tokenize(text: str) -> list:
     return _TOKEN.findall(fold(text))
 
 
-def score_text(raw: str, vocab: Vocabulary, in_conversation: bool = False) -> Scored:
+def score_text(raw: str, vocab: Vocabularies, in_conversation: bool = False) -> Scored:
     """Score one message's text (`raw` already clipped to the scan limit). In a conversation, also
-    tell whether the text announces a new subject."""
-    tokens = tokenize(raw)
-    signals = keyword_signals(tokens, vocab) + structure_signals(raw)
+    tell whether the text announces a new subject.
+
+    Two rules sit on top of the learned weights: a word the lexicon knows in its other meaning here
+    (Python the snake, Java the island) adds nothing, and with the built-in keywords off only the
+    structure and the extra keywords count."""
+    words = tokenize(raw)
+    builtin = vocab.builtin is not None
+    lexicon = keyword_signals(words, vocab.builtin) if builtin else []
+    extra = keyword_signals(words, vocab.extra) if vocab.extra.weights else []
+    structure = structure_signals(raw)
+    z, parts = log_odds(feature_tokens(raw) if builtin else [], dense_features(structure, lexicon))
+    for signal in lexicon:
+        if signal.weight == 0 and " (as in " in signal.label:  # the other meaning: its words say nothing
+            for token in feature_tokens(signal.label.split(" (as in ")[0]):
+                z -= parts.pop(token, 0.0)
+    score = OFFSET + z + sum(s.weight for s in extra)
+    strongest = sorted(parts.items(), key=lambda item: -abs(item[1]))[:MAX_SIGNALS]
+    signals = [Signal(_label(name, lexicon), round(weight, 2)) for name, weight in strongest]
+    signals.extend(Signal(f"{s.label} (extra keyword)", s.weight) for s in extra)
     signals.sort(key=lambda s: -abs(s.weight))
-    topic_change = in_conversation and next(_TOPIC_CHANGE.matches(tokens), None) is not None
-    return Scored(score=sum(s.weight for s in signals), signals=signals, tokens=len(tokens), topic_change=topic_change)
+    signals.extend(s for s in lexicon if s.weight == 0)
+    topic_change = in_conversation and next(_TOPIC_CHANGE.matches(words), None) is not None
+    return Scored(
+        score=score, signals=[s for s in signals if s.weight or " (as in " in s.label][:MAX_SIGNALS],
+        tokens=len(words), topic_change=topic_change,
+        lexicon=sum(s.weight for s in lexicon + extra + structure), probability=probability(score),
+    )
+
+
+MAX_SIGNALS = 12
+
+
+def _label(name: str, lexicon: list) -> str:
+    """A feature's name in words: the lexicon features name the words they counted."""
+    if name == "lexicon code words":
+        return _lexicon_label(lexicon, 1)
+    if name == "lexicon chat words":
+        return _lexicon_label(lexicon, -1)
+    if name == "lexicon ambiguous words":
+        return "ambiguous: " + ", ".join(s.label for s in lexicon if s.weight == 0)
+    if name in DENSE_FEATURES or name[:1].isalnum():
+        return name
+    return f"'{name}'"
+
+
+def _lexicon_label(lexicon: list, sign: int) -> str:
+    words = [s.label for s in sorted(lexicon, key=lambda s: -abs(s.weight)) if s.weight * sign > 0]
+    return "lexicon: " + ", ".join(words[:3]) + (", ..." if len(words) > 3 else "")

@@ -35,7 +35,8 @@ class RouterValves(BaseModel):
     )
     threshold: float = Field(
         default=3.0,
-        description="Code score needed to route to the code model. Higher: fewer prompts go to the coder.",
+        description="Code score needed to route to the code model: 3 + the log-odds of code, so 3 means 'more likely code "
+        "than not' and each point above it asks for e (2.7) times the odds. Higher: fewer prompts go to the coder.",
     )
     history_depth: int = Field(
         default=4,
@@ -51,7 +52,8 @@ class RouterValves(BaseModel):
     )
     use_builtin_keywords: bool = Field(
         default=True,
-        description="Use the built-in English, Portuguese and Spanish keyword lists (the extra keywords always apply).",
+        description="Use the built-in knowledge of words: the English, Portuguese and Spanish keyword lists and the learned "
+        "word weights. Off: only the structure of the text (code blocks, traces, SQL...) and the extra keywords count.",
     )
     max_scan_chars: int = Field(
         default=40000,

@@ -15,8 +15,9 @@ import pathlib
 import sys
 import time
 
-from .router import decide
-from .text import content_text
+from ..function.router import decide
+from ..function.text import content_text
+from .options import load_valves
 
 LABELS = ("code", "chat", "vision")
 PASS = "pass"  # the router passed the request through (route None): always counted as wrong
@@ -31,7 +32,8 @@ def load_corpus(path, split=None) -> list:
     """Read a JSONL corpus; `split` ('dev', 'test', None/'all') keeps only that part."""
     records, ids = [], set()
     text = pathlib.Path(path).read_text(encoding="utf-8")
-    for number, line in enumerate(text.splitlines(), 1):
+    # "\n" only: str.splitlines() would also split on U+2028/U+2029 and other separators inside JSON strings
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
@@ -232,7 +234,6 @@ def _parser():
 
 def main(argv=None) -> int:
     args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-    from .cli import load_valves  # the same valves parsing as `owui-router explain`
     try:
         valves = load_valves(args.valves, args.set)
         records = load_corpus(args.corpus, args.split)

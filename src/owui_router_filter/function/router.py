@@ -4,7 +4,7 @@ Order of precedence, each step explaining itself in the Decision it returns:
 1. routing off (valve, user valve) or a model the router does not act on -> pass through;
 2. an override prefix (#code, #chat, #vision) in the last user message;
 3. images in the last user message -> the vision model (when one is set);
-4. the code score of the last user message against the threshold;
+4. the code score of the last user message (the learned scorer's, see signals.py) against the threshold;
 5. a follow-up in a coding (or image) conversation stays where the conversation was, unless it
    announces a new subject or (for code) clearly reads as something else;
 6. everything else -> the chat model.
@@ -50,6 +50,7 @@ class Decision:
     source: str = "passthrough"
     confidence: float = 0.0
     override: str | None = None
+    probability: float | None = None  # P(code) of the scored message, when it was scored
 
     @property
     def routed(self) -> bool:
@@ -59,8 +60,13 @@ class Decision:
         if self.source in ("override", "image", "history") or not self.signals:
             return [self.reason]
         wanted = (lambda w: w > 0) if self.route == "code" else (lambda w: w < 0)
-        labels = [label for label, weight in self.signals if wanted(weight)][:count]
-        return labels or [self.reason]
+        labels = []
+        for label, weight in self.signals:
+            if wanted(weight):  # "lexicon: python, funcao" gives its strongest word; each reason once
+                word = label.removeprefix("lexicon: ").split(", ")[0]
+                if word not in labels:
+                    labels.append(word)
+        return labels[:count] or [self.reason]
 
     def status_text(self) -> str:
         if not self.routed:
@@ -79,6 +85,7 @@ class Decision:
             f"model:      {self.model or '- (request passes through unchanged)'}",
             f"source:     {self.source}",
             f"score:      {self.score:g} (threshold {self.threshold:g})",
+            f"p(code):    {'-' if self.probability is None else format(self.probability, '.2f')}",
             f"confidence: {self.confidence:.2f}",
             f"reason:     {self.reason}",
         ]
@@ -123,7 +130,8 @@ def parse_override(text: str, prefix: str):
 
 
 def _confidence(score: float, threshold: float) -> float:
-    return round(1.0 / (1.0 + math.exp(-abs(score - threshold) / 2.0)), 2)
+    """How sure the side of the threshold is: the odds shift of the distance to it (the score is log-odds)."""
+    return round(1.0 / (1.0 + math.exp(-min(abs(score - threshold), 50.0))), 2)
 
 
 def _passthrough(reason: str, valves) -> Decision:
@@ -153,7 +161,7 @@ def _context(history, valves, vocab):
         score = scored.score + (HISTORY_REPLY_CODE if reply_has_code else 0.0)
         if score >= valves.threshold:
             return "code", score
-        if scored.score <= CHAT_BREAK or scored.topic_change:
+        if scored.lexicon <= CHAT_BREAK or scored.topic_change:
             return None, score
         reply_has_code = False
     return None, 0.0
@@ -189,10 +197,12 @@ def decide(messages, valves=None, user_valves=None, model_id=None) -> Decision:
     vocab = vocabulary(valves.use_builtin_keywords, valves.extra_code_keywords, valves.extra_chat_keywords)
     scored = score_text(clip(ask.text, valves.max_scan_chars), vocab, in_conversation=bool(conversation.history))
     signals = [(s.label, s.weight) for s in scored.signals]
-    common = dict(score=round(scored.score, 2), signals=signals, confidence=_confidence(scored.score, valves.threshold))
+    score = round(scored.score, 2)
+    common = dict(score=score, signals=signals, confidence=_confidence(scored.score, valves.threshold),
+                  probability=round(scored.probability, 3))
 
     if scored.score >= valves.threshold:
-        return _routed("code", valves, reason=f"code score {scored.score:g} >= {valves.threshold:g}", source="score", **common)
+        return _routed("code", valves, reason=f"code score {score:g} >= {valves.threshold:g}", source="score", **common)
 
     if conversation.history and not scored.topic_change:
         context, context_score = _context(conversation.history, valves, vocab)
@@ -200,14 +210,14 @@ def decide(messages, valves=None, user_valves=None, model_id=None) -> Decision:
         if context == "vision" and valves.vision_model:
             common["confidence"] = 1.0
             return _routed("vision", valves, reason="follow-up about an image", source="history", **common)
-        if context == "code" and scored.score > CHAT_BREAK:
+        if context == "code" and scored.lexicon > CHAT_BREAK:
             common["signals"] = [("follow-up of a coding conversation", context_score)] + signals
             common["confidence"] = _confidence(context_score, valves.threshold)
             return _routed("code", valves, reason="follow-up in a coding conversation", source="history", **common)
 
     if not signals:
         return _routed("chat", valves, reason="no code signals", source="default", **common)
-    return _routed("chat", valves, reason=f"code score {scored.score:g} < {valves.threshold:g}", source="score", **common)
+    return _routed("chat", valves, reason=f"code score {score:g} < {valves.threshold:g}", source="score", **common)
 
 
 __all__ = ["Decision", "Route", "ROUTES", "Signal", "decide", "coerce_valves"]

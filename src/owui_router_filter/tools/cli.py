@@ -6,38 +6,9 @@ import json
 import pathlib
 import sys
 
-from pydantic import ValidationError
-
+from ..function.router import decide
 from .build import DEFAULT_OUTPUT, build_source
-from .router import decide
-from .valves import RouterValves
-
-
-def parse_assignments(pairs, model=RouterValves) -> dict:
-    """['threshold=4', 'vision_model='] -> {'threshold': '4', 'vision_model': ''}; unknown keys are an error."""
-    out = {}
-    for pair in pairs or ():
-        key, sep, value = pair.partition("=")
-        key = key.strip()
-        if not sep or key not in model.model_fields:
-            raise ValueError(f"--set {pair!r}: expected key=value with key one of {', '.join(model.model_fields)}")
-        out[key] = value
-    return out
-
-
-def load_valves(spec, pairs=()) -> RouterValves:
-    """Valves from a JSON file or inline JSON object, then key=value pairs on top; validated."""
-    data = {}
-    if spec:
-        text = pathlib.Path(spec).read_text(encoding="utf-8") if not spec.lstrip().startswith("{") else spec
-        data = json.loads(text)
-        if not isinstance(data, dict):
-            raise ValueError("--valves must be a JSON object")
-    data.update(parse_assignments(pairs))
-    unknown = sorted(set(data) - set(RouterValves.model_fields))
-    if unknown:
-        raise ValueError(f"unknown valves: {', '.join(unknown)}")
-    return RouterValves(**data)
+from .options import load_valves, one_line
 
 
 def _messages_from(args) -> list:
@@ -51,6 +22,8 @@ def _messages_from(args) -> list:
     prompt = args.prompt
     if prompt is None or prompt == "-":
         prompt = sys.stdin.read()
+    if not prompt.strip():
+        raise ValueError("nothing to explain: the prompt is empty (give it as an argument, on stdin, or --messages FILE)")
     return [{"role": "user", "content": prompt}]
 
 
@@ -100,6 +73,7 @@ def parser() -> argparse.ArgumentParser:
     build.set_defaults(func=cmd_build)
 
     sub.add_parser("eval", help="score the router on a labeled JSONL corpus (see 'owui-router eval -h')", add_help=False)
+    sub.add_parser("train", help="learn the scorer's weights from the labeled prompts (see 'owui-router train -h')", add_help=False)
     sub.add_parser("install", help="install the function into Open WebUI (see 'owui-router install -h')", add_help=False)
     sub.add_parser("uninstall", help="remove the function from Open WebUI", add_help=False)
     return top
@@ -110,6 +84,9 @@ def main(argv=None) -> int:
     if argv and argv[0] == "eval":
         from .evaluate import main as eval_main
         return eval_main(argv[1:])
+    if argv and argv[0] == "train":
+        from .train import main as train_main
+        return train_main(argv[1:])
     if argv and argv[0] in ("install", "uninstall"):
         from .install import main as install_main
         return install_main(argv)
@@ -119,18 +96,21 @@ def main(argv=None) -> int:
         return 2
     try:
         return args.func(args)
+    except BrokenPipeError:  # `owui-router explain ... | head -1`: the reader has what it wanted
+        _silence_stdout()
+        return 0
     except (ValueError, OSError) as error:
         print(f"owui-router: {one_line(error)}", file=sys.stderr)
         return 2
 
 
-def one_line(error) -> str:
-    """An error as one line; pydantic's validation errors become 'field: message; ...'."""
-    if isinstance(error, ValidationError):
-        return "invalid valves: " + "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in error.errors()
-        )
-    return " ".join(str(error).split())
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the interpreter's final flush stays quiet."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":
