@@ -56,7 +56,7 @@ NGRAM = 8  # a training text sharing a run of 8 words with an evaluation prompt 
 # cap is a fixed pseudo-random sample that does not move when other sources change.
 CAPS = {
     "alpaca-en-parts": 6000,
-    "alpaca-zh-hikariming": 4500,
+    "alpaca-zh-hikariming": 4800,
     "belle": 1200,
     "codealpaca": 2500,
     "codesearchnet-queries": 200,
@@ -83,7 +83,7 @@ CAPS = {
     "wildchat-hard-ru": 1100,
 }
 SUBCAPS = {
-    ("alpaca-zh-hikariming", "code"): 600,
+    ("alpaca-zh-hikariming", "code"): 900,
     ("alpaca-zh-hikariming", "arith"): 60,
     ("deep-regex", "nl-rx"): 500,
     ("superni-sample", "*"): 100,  # each of the 7 tasks: one definition, thousands of instances
@@ -298,11 +298,14 @@ def _read_source(folder: Path) -> list[_Raw]:  # noqa: C901 - one branch per sou
                 inst = (r.get("instances") or [{}])[0].get("input")
                 add(name, i, _join(r.get("instruction"), inst), "en", "mixed")
         elif src == "sharegpt92k-sample":
-            conv = _json(path).get("conversations") or []
-            for n, turn in enumerate(conv):
-                if turn.get("from") == "human":
-                    add(name, n, turn.get("value"), "en", "mixed", lang_tag=turn.get("language"))
-                    break
+            # only conversation starts (<id>_0.json): the other files are later chunks whose first
+            # human turn is a follow-up ("continue", "rewrite step 3") that needs the context
+            if not name.endswith("_0.json"):
+                continue
+            conv = [t for t in _json(path).get("conversations") or [] if t.get("from") != "system"]
+            if conv and conv[0].get("from") == "human":
+                turn = conv[0]
+                add(name, 0, turn.get("value"), "en", "mixed", lang_tag=turn.get("language"))
         elif src == "staqc":
             with open(path, "rb") as f:
                 titles = _SafeUnpickler(f, encoding="latin1").load()
@@ -310,7 +313,9 @@ def _read_source(folder: Path) -> list[_Raw]:  # noqa: C901 - one branch per sou
                 add(name, qid, titles[qid], "en", "code")
         elif src == "superni-sample":
             task = _json(path)
-            definition = (task.get("Definition") or [""])[0]
+            definition = task.get("Definition") or ""
+            if isinstance(definition, list):  # a list of one string in Super-NaturalInstructions
+                definition = definition[0] if definition else ""
             for i, inst in enumerate(task.get("Instances") or []):
                 add(name, i, _join(definition, inst.get("input")), "en", "chat", group=name)
         elif src == "text2sql-data":
@@ -363,6 +368,7 @@ _SCRIPTS = [
     ("hi", re.compile(r"[\u0900-\u097f]")),
 ]
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_SHAREGPT_UI = "지금 번역하기"  # a browser-extension button ("translate now") pasted into many prompts
 _STOP = {
     "en": "the and is are you to of in for what how with this that can it my i be".split(),
     "pt": "o a os as de do da em um uma para com não que é por você isso como está".split(),
@@ -384,6 +390,7 @@ def _latin_guess(text: str) -> tuple[str, int]:
 
 def detect_lang(text: str, default: str, tag: str | None = None) -> str:
     """Script first (Han, kana, Cyrillic...); in Latin script the source's language or tag."""
+    text = text.replace(_SHAREGPT_UI, "")
     letters = len(_LATIN.findall(text))
     counts = {lang: len(rx.findall(text)) for lang, rx in _SCRIPTS}
     if counts["ja"] >= 2 and counts["ja"] + counts["zh"] >= 0.15 * (letters + 1):
@@ -391,16 +398,18 @@ def detect_lang(text: str, default: str, tag: str | None = None) -> str:
     for lang in ("zh", "ko", "ru", "ar", "he", "el", "th", "hi"):
         n = counts[lang]
         if n >= 2 and n >= (0.1 if lang in ("zh", "ko") else 0.3) * (letters + n):
-            if lang == "ru" and re.search(r"[іїєґ]", text):
+            if lang == "ru" and len(re.findall(r"[іїєґІЇЄҐ]", text)) >= 3:
                 return "uk"
             return lang
     if default in ("zh", "ja", "ko", "ru"):  # a record of a non-Latin source written in Latin script
         return _latin_guess(text)[0]
-    if tag and tag != default and tag not in ("unknown",):
+    if tag and tag != default:
+        # a per-record tag from a language detector: trusted when the function words agree;
+        # short English prompts tagged "af", "cy", "da"... stay with the source's language
         guess, score = _latin_guess(text)
-        if tag in _STOP:
-            return tag if guess == tag or score < 2 else guess
-        return tag if score < 3 else guess  # detector tags like "af", "cy" on English text
+        if guess == tag and score >= 1:
+            return tag
+        return guess if score >= 3 else default
     return default
 
 
@@ -852,10 +861,18 @@ def main(argv=None) -> int:
     parser.add_argument("--stats", action="store_true", help="counts per source, label and language")
     parser.add_argument("--dump", metavar="FILE", help="write the examples as JSONL (plus the router's route)")
     parser.add_argument("--checksum", action="store_true")
+    parser.add_argument("--sample", type=int, metavar="N", help="print a random sample of N examples (noise check)")
+    parser.add_argument("--seed", type=int, default=20261203, help="seed for --sample (default: %(default)s)")
     args = parser.parse_args(argv)
     train_dir = _train_dir(args.train_dir)
     stats = Counter()
     examples = _collect(train_dir, stats)
+    if args.sample:
+        import random
+
+        for e in sorted(random.Random(args.seed).sample(examples, args.sample), key=lambda e: e.id):
+            print(f"{e.id}\t{e.label}\t{e.origin}\t{e.text[:300]!r}")
+        return 0
     if args.stats or not (args.dump or args.checksum):
         _print_stats(examples, stats)
     if args.checksum:
@@ -870,4 +887,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # `... --stats | head`
+        sys.exit(0)
