@@ -42,6 +42,20 @@ class RouterValves(BaseModel):
         default=4,
         description="How many earlier user turns count as context for a short follow-up (0: judge the last message alone).",
     )
+    routes: str = Field(
+        default="",
+        description="Your own routes, one a line: 'name -> model: keyword, a phrase, word:weight, /regex/'; '@N' after the "
+        "model sets its threshold (default 3; a keyword weighs 2). E.g. 'math -> gpt-reasoning: prove, theorem, integral'. "
+        "The best route above its threshold wins before code/chat; '#name' forces one. Bad lines are skipped and logged.",
+    )
+    long_context_model: str = Field(
+        default="",
+        description="Model id for long conversations, whatever their topic (after overrides and images). Empty: off.",
+    )
+    long_context_tokens: int = Field(
+        default=8000,
+        description="A conversation longer than this many tokens (estimated: characters / 4) goes to long_context_model.",
+    )
     extra_code_keywords: str = Field(
         default="",
         description="Extra words or phrases that point to code, comma-separated, optionally with a weight: 'terraform:3, helm'.",
