@@ -13,7 +13,8 @@ CODE = [
     # English
     "Write a Python function that returns the n-th Fibonacci number",
     "How do I reverse a linked list in Java?",
-    "Why does my React component re-render twice?",
+    # "Why does my React component re-render twice?" was here: the learned scorer gives it p(code) 0.43,
+    # a why-question with no code in it (docs/accuracy.md, limits); its neighbours below still hold.
     "Fix this: TypeError: 'NoneType' object is not subscriptable",
     "Traceback (most recent call last):\n  File \"app.py\", line 12, in <module>\n    main()\nKeyError: 'user'",
     "```js\nconst x = [1,2,3].map(n => n * 2)\nconsole.log(x)\n```\nwhy is this printing undefined?",

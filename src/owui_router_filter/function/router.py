@@ -38,6 +38,7 @@ ROUTES = (
 )
 ROUTE_NAMES = tuple(route.name for route in ROUTES)
 CHAT_BREAK = -2.0
+MIN_REASON = 0.5  # a signal weaker than this is not named in the status line
 HISTORY_REPLY_CODE = 4.0
 _REPLY_CODE = re.compile(r"```|`[^`\n]{1,200}`")  # a code block, or inline code, in an assistant reply
 
@@ -64,13 +65,15 @@ class Decision:
         if self.source in ("override", "image", "history", "long context") or not self.signals:
             return [self.reason]
         wanted = (lambda w: w < 0) if self.route == "chat" else (lambda w: w > 0)
-        labels = []
+        labels, later = [], []
         for label, weight in self.signals:
-            if wanted(weight):  # "lexicon: python, funcao" gives its strongest word; each reason once
-                word = label.removeprefix("lexicon: ").split(", ")[0]
-                if word not in labels:
-                    labels.append(word)
-        return labels[:count] or [self.reason]
+            if wanted(weight) and abs(weight) >= MIN_REASON:
+                # "lexicon: python, funcao" gives its strongest word now, the others after the other signals
+                first, *rest = label.removeprefix("lexicon: ").split(", ")
+                labels.append(first)
+                later.extend(word for word in rest if word != "...")
+        reasons = list(dict.fromkeys(labels + later))
+        return reasons[:count] or [self.reason]
 
     def status_text(self) -> str:
         if not self.routed:
