@@ -18,9 +18,33 @@ Every answer names the instance and the model, e.g. content "[inst-a llama3] rep
 Test control (not part of Ollama):
 
     GET  /_stats     {"name", "requests": {model: n}, "failed": {model: n}, "paths": {path: n},
-                      "images": n, "total": n, "fail_models": [...], "delay": s, "models": [...]}
-    POST /_control   {"fail_models": [...], "fail_status": 500, "delay": 0.0, "reset": true}  (any subset;
-                     failing models answer fail_status, 404 with Ollama's "not found" message)
+                      "images": n, "total": n, "fail_models": [...], "delay": s, "models": [...],
+                      "hung": n, "died": n, "loads": {model: n}, "loaded": [...], ...settings}
+    POST /_control   {"fail_models": [...], "fail_status": 500, "delay": 0.0, "reset": true,
+                      "hang": false, "hang_all": false, "load_seconds": 0.0, "unload": true,
+                      "die_after_chunks": null, "token_delay": 0.0, "reply_words": 0}
+                     (any subset; failing models answer fail_status, 404 with Ollama's "not found" message)
+
+Failure behaviours (the ways a real Ollama goes wrong that a test needs; all off by default):
+
+    hang              inference requests (/api/chat, /api/generate, /api/embed*) are accepted and
+                      read, then never answered: no status line, no byte (a stuck GPU, a wedged
+                      runner). /api/version, /api/tags... still answer, as they do in a real Ollama
+                      whose runner is stuck. Clearing it closes the held connections unanswered.
+    hang_all          every endpoint except /_control and /_stats hangs (the whole server wedged).
+    load_seconds      a model that is not loaded yet takes this long before its FIRST byte (Ollama
+                      loads the model before it sends the status line of a stream), then answers
+                      normally; later requests are warm. Concurrent requests wait for the same
+                      load, and a load that started goes on when the client gives up (as Ollama's
+                      scheduler does). "unload": true makes every model cold again. An /api/chat
+                      with no messages (or /api/generate with no prompt) only loads the model and
+                      answers done_reason "load", like Ollama: that is the warm-up request.
+                      GET /api/ps lists the loaded models.
+    die_after_chunks  a stream is cut after this many content chunks: the connection is closed
+                      without the final done chunk and without the chunked-encoding terminator
+                      (the runner crashed mid-answer). A non-streaming request is closed unanswered.
+    token_delay       seconds between streamed chunks (slow tokens).
+    reply_words       pad each answer with this many extra words (longer streams).
 
 Use it in-process::
 
@@ -30,13 +54,16 @@ Use it in-process::
 or as a subprocess that a test can kill hard::
 
     python tests/support/ollama_stub.py --port 23456 --name inst-a [--fail-models llama3] [--delay 0.05]
+        [--hang] [--hang-all] [--load-seconds 40] [--die-after-chunks 3] [--token-delay 0.05] [--reply-words 20]
 """
 from __future__ import annotations
 
 import argparse
 import hashlib
 import json
+import select
 import signal
+import socket
 import sys
 import threading
 import time
@@ -71,15 +98,54 @@ def _text_of(content: Any) -> str:
     return ""
 
 
+BEHAVIOURS = ("hang", "hang_all", "load_seconds", "die_after_chunks", "token_delay", "reply_words")
+
+
 class _State:
-    def __init__(self, name: str, models: Iterable[str], fail_models: Iterable[str], delay: float):
+    def __init__(self, name: str, models: Iterable[str], fail_models: Iterable[str], delay: float,
+                 **behaviours):
         self.name = name
         self.lock = threading.Lock()
         self.models = [normalize_model(m) for m in models]
         self.fail_models = {normalize_model(m) for m in fail_models}
         self.fail_status = 500  # HTTP status for failing models (404 = "model not found")
         self.delay = float(delay)
+        self.hang = False  # inference requests are accepted and never answered
+        self.hang_all = False  # every Ollama endpoint hangs
+        self.load_seconds = 0.0  # time to load a cold model before its first byte
+        self.die_after_chunks: int | None = None  # cut streams after this many content chunks
+        self.token_delay = 0.0  # seconds between streamed chunks
+        self.reply_words = 0  # extra words per answer
+        self.ready_at: dict[str, float] = {}  # model -> monotonic time its load completes (loaded models)
+        self.epoch = 0  # bumped when a hang is cleared: held connections are released
+        self.apply(behaviours)
         self.reset_counters()
+
+    def apply(self, settings: dict) -> None:
+        """Set failure behaviours from a /_control body or constructor keywords (lock held)."""
+        if "hang" in settings:
+            if self.hang and not settings["hang"]:
+                self.epoch += 1
+            self.hang = bool(settings["hang"])
+        if "hang_all" in settings:
+            if self.hang_all and not settings["hang_all"]:
+                self.epoch += 1
+            self.hang_all = bool(settings["hang_all"])
+        if "load_seconds" in settings:
+            self.load_seconds = float(settings["load_seconds"] or 0)
+        if "die_after_chunks" in settings:
+            v = settings["die_after_chunks"]
+            self.die_after_chunks = None if v is None or v == "" or int(v) < 0 else int(v)
+        if "token_delay" in settings:
+            self.token_delay = float(settings["token_delay"] or 0)
+        if "reply_words" in settings:
+            self.reply_words = max(0, int(settings["reply_words"] or 0))
+        if settings.get("unload"):
+            self.ready_at.clear()
+
+    def loaded_models(self) -> list:
+        now = time.monotonic()
+        return sorted(m for m, t in self.ready_at.items() if t <= now)
 
     def reset_counters(self) -> None:
         self.requests: Counter = Counter()  # inference requests per model (chat/generate/embed)
@@ -87,6 +153,11 @@ class _State:
         self.paths: Counter = Counter()  # every request per path
         self.images = 0  # images received in chat/generate requests
         self.recent: deque = deque(maxlen=50)  # last request bodies (images replaced by sizes)
+        self.hung = 0  # requests held without an answer (hang / hang_all)
+        self.abandoned = 0  # requests whose client gave up while the model was loading
+        self.died = 0  # answers cut off (die_after_chunks)
+        self.loads: Counter = Counter()  # model loads started (cold starts)
+        self.load_requests: Counter = Counter()  # load-only requests (empty chat / prompt) per model
 
     def snapshot(self) -> dict:
         with self.lock:
@@ -102,6 +173,18 @@ class _State:
                 "delay": self.delay,
                 "models": list(self.models),
                 "recent": list(self.recent),
+                "hung": self.hung,
+                "died": self.died,
+                "abandoned": self.abandoned,
+                "loads": dict(self.loads),
+                "load_requests": dict(self.load_requests),
+                "loaded": self.loaded_models(),
+                "hang": self.hang,
+                "hang_all": self.hang_all,
+                "load_seconds": self.load_seconds,
+                "die_after_chunks": self.die_after_chunks,
+                "token_delay": self.token_delay,
+                "reply_words": self.reply_words,
             }
 
 
@@ -143,17 +226,77 @@ def _make_handler(state: _State):
             if self.command != "HEAD":
                 self.wfile.write(data)
 
-        def _stream_ndjson(self, objs: Iterable[dict]) -> None:
+        def _stream_ndjson(self, objs: Iterable[dict], inference: bool = False) -> None:
+            with state.lock:
+                die_after = state.die_after_chunks if inference else None
+                token_delay = state.token_delay if inference else 0.0
             self.send_response(200)
             self.send_header("Content-Type", "application/x-ndjson")
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
-            for obj in objs:
+            self.wfile.flush()
+            sent = 0
+            for i, obj in enumerate(objs):
+                if die_after is not None and (sent >= die_after or obj.get("done")):
+                    return self._die()
+                if token_delay and i:
+                    time.sleep(token_delay)
                 line = (json.dumps(obj) + "\n").encode()
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
                 self.wfile.flush()
+                sent += 1
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
+
+        def _die(self) -> None:
+            """Close the connection mid-answer, as a crashed runner does (no done chunk, no terminator)."""
+            with state.lock:
+                state.died += 1
+            self._drop()
+
+        def _drop(self) -> None:
+            self.close_connection = True
+            try:
+                self.wfile.flush()
+            except OSError:
+                pass
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+        def _client_gone(self, wait: float) -> bool:
+            """Wait up to `wait` s; True as soon as the client has closed its side."""
+            try:
+                readable, _, _ = select.select([self.connection], [], [], max(0.0, wait))
+                if readable:
+                    if self.connection.recv(1, socket.MSG_PEEK) == b"":
+                        return True
+                    time.sleep(wait)  # pipelined bytes, not a close: just wait
+            except (OSError, ValueError):
+                return True
+            return False
+
+        def _sleep_unless_gone(self, seconds: float) -> bool:
+            """Sleep `seconds`; False if the client went away meanwhile."""
+            end = time.monotonic() + seconds
+            while (left := end - time.monotonic()) > 0:
+                if self._client_gone(min(left, 0.2)):
+                    return False
+            return True
+
+        def _hold(self) -> None:
+            """Accept the request and never answer it (until the hang is cleared or the client leaves)."""
+            with state.lock:
+                state.hung += 1
+                epoch = state.epoch
+            while True:
+                with state.lock:
+                    if state.epoch != epoch:
+                        break
+                if self._client_gone(0.2):
+                    break
+            self._drop()
 
         def _count_path(self) -> None:
             with state.lock:
@@ -166,6 +309,10 @@ def _make_handler(state: _State):
         def do_GET(self):
             self._count_path()
             path = self.path.split("?")[0]
+            if path == "/_stats":
+                return self._send_json(200, state.snapshot())
+            if state.hang_all:
+                return self._hold()
             if path == "/":
                 return self._send_text(200, "Ollama is running")
             if path == "/api/version":
@@ -173,9 +320,8 @@ def _make_handler(state: _State):
             if path == "/api/tags":
                 return self._send_json(200, {"models": [self._tag(m) for m in state.models]})
             if path == "/api/ps":
-                return self._send_json(200, {"models": []})
-            if path == "/_stats":
-                return self._send_json(200, state.snapshot())
+                return self._send_json(200, {"models": [dict(self._tag(m), expires_at=_now())
+                                                        for m in state.loaded_models()]})
             return self._send_text(404, "404 page not found")
 
         def do_POST(self):
@@ -186,6 +332,8 @@ def _make_handler(state: _State):
                 return self._send_json(400, {"error": "invalid JSON body"})
             if path == "/_control":
                 return self._control(body)
+            if state.hang_all:
+                return self._hold()
             if path == "/api/show":
                 return self._show(body)
             if path == "/api/pull":
@@ -225,6 +373,10 @@ def _make_handler(state: _State):
                     state.fail_status = int(body["fail_status"] or 500)
                 if "delay" in body:
                     state.delay = float(body["delay"] or 0)
+                if body.get("reset"):
+                    body = {"hang": False, "hang_all": False, "load_seconds": 0, "die_after_chunks": None,
+                            "token_delay": 0, "reply_words": 0, **body}
+                state.apply(body)
             return self._send_json(200, state.snapshot())
 
         def _show(self, body: dict) -> None:
@@ -273,7 +425,10 @@ def _make_handler(state: _State):
                 return self._send_json(400, {"error": "model is required"})
             if model not in state.models:
                 return self._send_json(404, {"error": f"model '{model}' not found, try pulling it first"})
+            load_only = (path == "/api/chat" and not body.get("messages")) or (
+                path == "/api/generate" and not body.get("prompt") and not body.get("images"))
             with state.lock:
+                hang = state.hang
                 failing = model in state.fail_models
                 delay = state.delay
                 n_images = 0
@@ -281,21 +436,53 @@ def _make_handler(state: _State):
                     n_images = sum(len(m.get("images") or []) for m in body.get("messages") or [] if isinstance(m, dict))
                 elif path == "/api/generate":
                     n_images = len(body.get("images") or [])
-                state.images += n_images
                 state.recent.append(
                     {"path": path, "model": model, "stream": body.get("stream", True),
                      "images": n_images, "options": body.get("options") or {}}
                 )
-                if failing:
-                    state.failed[model] += 1
-                else:
-                    state.requests[model] += 1
+                if not hang:
+                    state.images += n_images
+                    if failing:
+                        state.failed[model] += 1
+                    elif load_only:
+                        state.load_requests[model] += 1
+                    else:
+                        state.requests[model] += 1
+            if hang:  # counted in "hung", not in "requests": nobody answered it
+                return self._hold()
             if delay:
                 time.sleep(delay)
             if failing:
                 if state.fail_status == 404:
                     return self._send_json(404, {"error": f"model '{model}' not found, try pulling it first"})
                 return self._send_json(state.fail_status, {"error": f"[{state.name} {model}] simulated failure"})
+
+            # model load: the first byte of a cold model comes only after load_seconds
+            with state.lock:
+                now = time.monotonic()
+                if model not in state.ready_at:
+                    state.ready_at[model] = now + state.load_seconds
+                    if state.load_seconds > 0:
+                        state.loads[model] += 1
+                wait = state.ready_at[model] - now
+            if wait > 0 and not self._sleep_unless_gone(wait):
+                with state.lock:
+                    state.abandoned += 1
+                return self._drop()  # the client gave up; the load goes on (ready_at stays)
+
+            if load_only:  # Ollama's way to load a model without generating (the warm-up request)
+                out = {"model": model, "created_at": _now(), "done": True, "done_reason": "load"}
+                if path == "/api/chat":
+                    out["message"] = {"role": "assistant", "content": ""}
+                else:
+                    out["response"] = ""
+                return self._send_json(200, out)
+
+            with state.lock:
+                die_now = state.die_after_chunks is not None and not body.get("stream", True)
+                extra_words = state.reply_words
+            if die_now:  # a non-streaming answer of a crashing runner never arrives
+                return self._die()
 
             tag = f"[{state.name} {model}]"
             if path in ("/api/embed", "/api/embeddings"):
@@ -311,6 +498,8 @@ def _make_handler(state: _State):
             text = f"{tag} reply to: {snippet}"
             if n_images:
                 text += f" (saw {n_images} image{'s' if n_images != 1 else ''})"
+            if extra_words:
+                text += "".join(f" w{i}" for i in range(1, extra_words + 1))
             prompt_tokens = max(1, len(prompt.split()))
             words = text.split(" ")
             eval_count = len(words)
@@ -341,7 +530,7 @@ def _make_handler(state: _State):
                     yield {"model": model, "created_at": _now(),
                            "message": {"role": "assistant", "content": ""}, **done_fields}
 
-                return self._stream_ndjson(chunks())
+                return self._stream_ndjson(chunks(), inference=True)
 
             # /api/generate
             if not stream:
@@ -355,7 +544,7 @@ def _make_handler(state: _State):
                     yield {"model": model, "created_at": _now(), "response": piece, "done": False}
                 yield {"model": model, "created_at": _now(), "response": "", "context": [1, 2, 3], **done_fields}
 
-            return self._stream_ndjson(gen_chunks())
+            return self._stream_ndjson(gen_chunks(), inference=True)
 
         def _embed(self, path: str, model: str, body: dict) -> None:
             def vec(s: str) -> list:
@@ -380,8 +569,14 @@ class OllamaStub:
     """An in-process stand-in Ollama server on 127.0.0.1 (a free port unless one is given)."""
 
     def __init__(self, name: str = "inst-a", port: int = 0, host: str = "127.0.0.1",
-                 models: Iterable[str] = DEFAULT_MODELS, fail_models: Iterable[str] = (), delay: float = 0.0):
-        self.state = _State(name, models, fail_models, delay)
+                 models: Iterable[str] = DEFAULT_MODELS, fail_models: Iterable[str] = (), delay: float = 0.0,
+                 **behaviours):
+        """`behaviours`: any of BEHAVIOURS (hang, hang_all, load_seconds, die_after_chunks,
+        token_delay, reply_words), as in /_control."""
+        unknown = set(behaviours) - set(BEHAVIOURS)
+        if unknown:
+            raise TypeError(f"unknown behaviours: {sorted(unknown)}")
+        self.state = _State(name, models, fail_models, delay, **behaviours)
         self.httpd = ThreadingHTTPServer((host, port), _make_handler(self.state))
         self.httpd.daemon_threads = True
         self.host, self.port = self.httpd.server_address[:2]
@@ -421,6 +616,12 @@ class OllamaStub:
         with self.state.lock:
             self.state.reset_counters()
 
+    def control(self, **settings) -> dict:
+        """Same keys as POST /_control (e.g. hang=True, load_seconds=40, unload=True)."""
+        with self.state.lock:
+            self.state.apply(settings)
+        return self.stats()
+
     def __enter__(self) -> "OllamaStub":
         return self.start()
 
@@ -456,11 +657,21 @@ def main(argv: list | None = None) -> int:
     ap.add_argument("--models", default=",".join(DEFAULT_MODELS), help="comma-separated installed models")
     ap.add_argument("--fail-models", default="", help="comma-separated models that answer HTTP 500")
     ap.add_argument("--delay", type=float, default=0.0, help="seconds to wait before each inference reply")
+    ap.add_argument("--hang", action="store_true", help="accept inference requests and never answer them")
+    ap.add_argument("--hang-all", action="store_true", help="hang every Ollama endpoint (the server is wedged)")
+    ap.add_argument("--load-seconds", type=float, default=0.0,
+                    help="a cold model's first byte comes after this many seconds (model load)")
+    ap.add_argument("--die-after-chunks", type=int, default=None,
+                    help="cut every stream after this many chunks (closed without the done chunk)")
+    ap.add_argument("--token-delay", type=float, default=0.0, help="seconds between streamed chunks")
+    ap.add_argument("--reply-words", type=int, default=0, help="extra words in every answer")
     a = ap.parse_args(argv)
     stub = OllamaStub(
         a.name, port=a.port, host=a.host,
         models=[m for m in a.models.split(",") if m],
         fail_models=[m for m in a.fail_models.split(",") if m], delay=a.delay,
+        hang=a.hang, hang_all=a.hang_all, load_seconds=a.load_seconds, die_after_chunks=a.die_after_chunks,
+        token_delay=a.token_delay, reply_words=a.reply_words,
     )
 
     def _term(*_):
