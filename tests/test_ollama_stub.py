@@ -197,16 +197,41 @@ def test_slow_model_load_then_warm(fresh):
     assert fresh.stats()["loaded"] == []
 
 
-def test_a_load_goes_on_when_the_client_gives_up(fresh):
-    fresh.control(load_seconds=2.0)
+def test_a_load_is_aborted_when_its_client_gives_up_like_ollama(fresh):
+    fresh.control(load_seconds=1.5)
     with pytest.raises(requests.ReadTimeout):
         _chat(fresh.url, model="mistral", timeout=0.5)
-    time.sleep(1.8)
+    time.sleep(1.3)  # the load would have finished by now, had it gone on
     t = time.monotonic()
     assert _chat(fresh.url, model="mistral").status_code == 200
-    assert time.monotonic() - t < 1.0  # loaded in the meantime, like Ollama's scheduler
+    assert time.monotonic() - t >= 1.4  # started again from zero
     s = fresh.stats()
-    assert s["loads"] == {"mistral": 1} and s["abandoned"] == 1
+    assert s["loads"] == {"mistral": 2} and s["aborted_loads"] == 1 and s["abandoned"] == 1
+
+
+def test_a_load_can_be_made_to_survive_the_client(fresh):
+    fresh.control(load_seconds=1.5, load_survives_disconnect=True)
+    with pytest.raises(requests.ReadTimeout):
+        _chat(fresh.url, model="mistral", timeout=0.5)
+    time.sleep(1.3)
+    t = time.monotonic()
+    assert _chat(fresh.url, model="mistral").status_code == 200
+    assert time.monotonic() - t < 1.0  # loaded in the meantime
+    s = fresh.stats()
+    assert s["loads"] == {"mistral": 1} and s["aborted_loads"] == 0
+
+
+def test_concurrent_requests_share_one_load(fresh):
+    import threading
+    fresh.control(load_seconds=1.0)
+    t = time.monotonic()
+    ths = [threading.Thread(target=_chat, args=(fresh.url,)) for _ in range(3)]
+    for th in ths:
+        th.start()
+    for th in ths:
+        th.join(5)
+    assert 0.9 <= time.monotonic() - t < 3
+    assert fresh.stats()["loads"] == {"llama3": 1}
 
 
 def test_warm_up_request_loads_without_generating(fresh):
@@ -263,3 +288,12 @@ def test_subprocess_flags_set_the_behaviours(tmp_path):
             _chat(url, timeout=1.0)
     finally:
         proc.stop()
+
+
+def test_litellm_health_check_probes_are_counted_apart(fresh):
+    r = _chat(fresh.url, content="test from litellm")
+    assert r.status_code == 200
+    fresh.set_fail_models(["llama3"])
+    assert _chat(fresh.url, content="test from litellm").status_code == 500
+    s = fresh.stats()
+    assert s["health_checks"] == {"llama3": 2} and s["requests"] == {} and s["failed"] == {}

@@ -19,7 +19,8 @@ Test control (not part of Ollama):
 
     GET  /_stats     {"name", "requests": {model: n}, "failed": {model: n}, "paths": {path: n},
                       "images": n, "total": n, "fail_models": [...], "delay": s, "models": [...],
-                      "hung": n, "died": n, "loads": {model: n}, "loaded": [...], ...settings}
+                      "hung": n, "died": n, "loads": {model: n}, "loaded": [...],
+                      "health_checks": {model: n} (LiteLLM's "test from litellm" probes), ...settings}
     POST /_control   {"fail_models": [...], "fail_status": 500, "delay": 0.0, "reset": true,
                       "hang": false, "hang_all": false, "load_seconds": 0.0, "unload": true,
                       "die_after_chunks": null, "token_delay": 0.0, "reply_words": 0}
@@ -35,8 +36,11 @@ Failure behaviours (the ways a real Ollama goes wrong that a test needs; all off
     load_seconds      a model that is not loaded yet takes this long before its FIRST byte (Ollama
                       loads the model before it sends the status line of a stream), then answers
                       normally; later requests are warm. Concurrent requests wait for the same
-                      load, and a load that started goes on when the client gives up (as Ollama's
-                      scheduler does). "unload": true makes every model cold again. An /api/chat
+                      load. As in Ollama's scheduler (server/sched.go waits for the runner with
+                      the request's context), a load is ABORTED when the request that started it
+                      goes away (a client timeout): the next request starts from zero.
+                      load_survives_disconnect: true lets a started load finish anyway.
+                      "unload": true makes every model cold again. An /api/chat
                       with no messages (or /api/generate with no prompt) only loads the model and
                       answers done_reason "load", like Ollama: that is the warm-up request.
                       GET /api/ps lists the loaded models.
@@ -74,6 +78,9 @@ from typing import Any, Iterable
 
 DEFAULT_MODELS = ("llama3", "deepseek-coder", "llava", "mistral")
 OLLAMA_VERSION = "0.12.6"  # what /api/version reports; any recent version string works
+# LiteLLM's background health check sends this prompt (litellm.constants.DEFAULT_HEALTH_CHECK_PROMPT);
+# such requests are counted under "health_checks", not "requests", so tests can count user traffic.
+HEALTH_CHECK_PROMPT = "test from litellm"
 VISION_MODELS = {"llava", "llava-llama3", "bakllava", "llama3.2-vision", "moondream"}
 
 
@@ -98,7 +105,8 @@ def _text_of(content: Any) -> str:
     return ""
 
 
-BEHAVIOURS = ("hang", "hang_all", "load_seconds", "die_after_chunks", "token_delay", "reply_words")
+BEHAVIOURS = ("hang", "hang_all", "load_seconds", "load_survives_disconnect", "die_after_chunks", "token_delay",
+              "reply_words")
 
 
 class _State:
@@ -116,7 +124,9 @@ class _State:
         self.die_after_chunks: int | None = None  # cut streams after this many content chunks
         self.token_delay = 0.0  # seconds between streamed chunks
         self.reply_words = 0  # extra words per answer
-        self.ready_at: dict[str, float] = {}  # model -> monotonic time its load completes (loaded models)
+        self.load_survives_disconnect = False  # False: like Ollama, a load dies with the request that started it
+        self.loaded: set = set()  # models in memory
+        self.loading: dict[str, tuple[float, object]] = {}  # model -> (monotonic time the load ends, its owner)
         self.epoch = 0  # bumped when a hang is cleared: held connections are released
         self.apply(behaviours)
         self.reset_counters()
@@ -140,12 +150,23 @@ class _State:
             self.token_delay = float(settings["token_delay"] or 0)
         if "reply_words" in settings:
             self.reply_words = max(0, int(settings["reply_words"] or 0))
+        if "load_survives_disconnect" in settings:
+            self.load_survives_disconnect = bool(settings["load_survives_disconnect"])
         if settings.get("unload"):
-            self.ready_at.clear()
+            self.loaded.clear()
+            self.loading.clear()
+
+    def promote(self) -> None:
+        """Loads that have run their time are loaded models (lock held)."""
+        now = time.monotonic()
+        for m, (t, _) in list(self.loading.items()):
+            if t <= now:
+                self.loaded.add(m)
+                del self.loading[m]
 
     def loaded_models(self) -> list:
-        now = time.monotonic()
-        return sorted(m for m, t in self.ready_at.items() if t <= now)
+        self.promote()
+        return sorted(self.loaded)
 
     def reset_counters(self) -> None:
         self.requests: Counter = Counter()  # inference requests per model (chat/generate/embed)
@@ -157,7 +178,9 @@ class _State:
         self.abandoned = 0  # requests whose client gave up while the model was loading
         self.died = 0  # answers cut off (die_after_chunks)
         self.loads: Counter = Counter()  # model loads started (cold starts)
+        self.aborted_loads = 0  # loads abandoned because the request that started them went away
         self.load_requests: Counter = Counter()  # load-only requests (empty chat / prompt) per model
+        self.health_checks: Counter = Counter()  # LiteLLM health-check requests per model (any outcome)
 
     def snapshot(self) -> dict:
         with self.lock:
@@ -176,8 +199,11 @@ class _State:
                 "hung": self.hung,
                 "died": self.died,
                 "abandoned": self.abandoned,
+                "aborted_loads": self.aborted_loads,
+                "load_survives_disconnect": self.load_survives_disconnect,
                 "loads": dict(self.loads),
                 "load_requests": dict(self.load_requests),
+                "health_checks": dict(self.health_checks),
                 "loaded": self.loaded_models(),
                 "hang": self.hang,
                 "hang_all": self.hang_all,
@@ -285,6 +311,35 @@ def _make_handler(state: _State):
                     return False
             return True
 
+        def _wait_for_load(self, model: str) -> bool:
+            """Wait until `model` is loaded, starting its load if nobody has; False if the client left.
+
+            Like Ollama's scheduler (server/sched.go: WaitUntilRunning(req.ctx)), a load is tied to
+            the request that started it: when that client goes away the load is aborted and the
+            next request starts it again from zero (unless load_survives_disconnect is set)."""
+            me = object()
+            while True:
+                with state.lock:
+                    state.promote()
+                    if model in state.loaded:
+                        return True
+                    if model not in state.loading:
+                        state.loading[model] = (time.monotonic() + state.load_seconds, me)
+                        if state.load_seconds > 0:
+                            state.loads[model] += 1
+                        state.promote()
+                        if model in state.loaded:
+                            return True
+                    ends, owner = state.loading[model]
+                    left = ends - time.monotonic()
+                if self._client_gone(min(max(left, 0.0), 0.2)):
+                    with state.lock:
+                        state.abandoned += 1
+                        if owner is me and not state.load_survives_disconnect and model in state.loading:
+                            del state.loading[model]
+                            state.aborted_loads += 1
+                    return False
+
         def _hold(self) -> None:
             """Accept the request and never answer it (until the hang is cleared or the client leaves)."""
             with state.lock:
@@ -375,6 +430,7 @@ def _make_handler(state: _State):
                     state.delay = float(body["delay"] or 0)
                 if body.get("reset"):
                     body = {"hang": False, "hang_all": False, "load_seconds": 0, "die_after_chunks": None,
+                            "load_survives_disconnect": False,
                             "token_delay": 0, "reply_words": 0, **body}
                 state.apply(body)
             return self._send_json(200, state.snapshot())
@@ -427,6 +483,12 @@ def _make_handler(state: _State):
                 return self._send_json(404, {"error": f"model '{model}' not found, try pulling it first"})
             load_only = (path == "/api/chat" and not body.get("messages")) or (
                 path == "/api/generate" and not body.get("prompt") and not body.get("images"))
+            health_check = False
+            if path == "/api/chat":
+                users = [m for m in body.get("messages") or [] if isinstance(m, dict) and m.get("role") == "user"]
+                health_check = bool(users) and _text_of(users[-1].get("content")).strip() == HEALTH_CHECK_PROMPT
+            elif path == "/api/generate":
+                health_check = str(body.get("prompt") or "").strip() == HEALTH_CHECK_PROMPT
             with state.lock:
                 hang = state.hang
                 failing = model in state.fail_models
@@ -441,12 +503,14 @@ def _make_handler(state: _State):
                      "images": n_images, "options": body.get("options") or {}}
                 )
                 if not hang:
-                    state.images += n_images
-                    if failing:
+                    if health_check:  # probes are not user traffic, whatever their answer
+                        state.health_checks[model] += 1
+                    elif failing:
                         state.failed[model] += 1
                     elif load_only:
                         state.load_requests[model] += 1
                     else:
+                        state.images += n_images
                         state.requests[model] += 1
             if hang:  # counted in "hung", not in "requests": nobody answered it
                 return self._hold()
@@ -458,17 +522,8 @@ def _make_handler(state: _State):
                 return self._send_json(state.fail_status, {"error": f"[{state.name} {model}] simulated failure"})
 
             # model load: the first byte of a cold model comes only after load_seconds
-            with state.lock:
-                now = time.monotonic()
-                if model not in state.ready_at:
-                    state.ready_at[model] = now + state.load_seconds
-                    if state.load_seconds > 0:
-                        state.loads[model] += 1
-                wait = state.ready_at[model] - now
-            if wait > 0 and not self._sleep_unless_gone(wait):
-                with state.lock:
-                    state.abandoned += 1
-                return self._drop()  # the client gave up; the load goes on (ready_at stays)
+            if not self._wait_for_load(model):
+                return self._drop()
 
             if load_only:  # Ollama's way to load a model without generating (the warm-up request)
                 out = {"model": model, "created_at": _now(), "done": True, "done_reason": "load"}
@@ -661,6 +716,8 @@ def main(argv: list | None = None) -> int:
     ap.add_argument("--hang-all", action="store_true", help="hang every Ollama endpoint (the server is wedged)")
     ap.add_argument("--load-seconds", type=float, default=0.0,
                     help="a cold model's first byte comes after this many seconds (model load)")
+    ap.add_argument("--load-survives-disconnect", action="store_true",
+                    help="a started load finishes even when its client goes away (Ollama aborts it)")
     ap.add_argument("--die-after-chunks", type=int, default=None,
                     help="cut every stream after this many chunks (closed without the done chunk)")
     ap.add_argument("--token-delay", type=float, default=0.0, help="seconds between streamed chunks")
@@ -670,7 +727,8 @@ def main(argv: list | None = None) -> int:
         a.name, port=a.port, host=a.host,
         models=[m for m in a.models.split(",") if m],
         fail_models=[m for m in a.fail_models.split(",") if m], delay=a.delay,
-        hang=a.hang, hang_all=a.hang_all, load_seconds=a.load_seconds, die_after_chunks=a.die_after_chunks,
+        hang=a.hang, hang_all=a.hang_all, load_seconds=a.load_seconds,
+        load_survives_disconnect=a.load_survives_disconnect, die_after_chunks=a.die_after_chunks,
         token_delay=a.token_delay, reply_words=a.reply_words,
     )
 
