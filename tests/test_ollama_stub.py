@@ -291,9 +291,32 @@ def test_subprocess_flags_set_the_behaviours(tmp_path):
 
 
 def test_litellm_health_check_probes_are_counted_apart(fresh):
-    r = _chat(fresh.url, content="test from litellm")
+    r = _chat(fresh.url, content="What's 1 + 1?")
     assert r.status_code == 200
     fresh.set_fail_models(["llama3"])
-    assert _chat(fresh.url, content="test from litellm").status_code == 500
+    assert _chat(fresh.url, content="Hey how's it going?").status_code == 500
     s = fresh.stats()
     assert s["health_checks"] == {"llama3": 2} and s["requests"] == {} and s["failed"] == {}
+
+
+def test_die_exit_crashes_the_subprocess_mid_stream(tmp_path):
+    proc, url = procs.start_ollama_stub("inst-crash", log_dir=tmp_path, die_after_chunks=2, die_exit=True)
+    try:
+        r = _chat(url, stream=True)
+        with pytest.raises(requests.exceptions.ChunkedEncodingError):
+            for _ in r.iter_lines():
+                pass
+        proc.popen.wait(timeout=5)
+        assert proc.popen.returncode == 3
+        with pytest.raises(requests.ConnectionError):
+            requests.get(url + "/api/version", timeout=2)
+    finally:
+        proc.stop()
+
+
+def test_die_exit_does_not_end_an_in_process_stub(fresh):
+    fresh.control(die_after_chunks=1, die_exit=True)
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        for _ in _chat(fresh.url, stream=True).iter_lines():
+            pass
+    assert requests.get(fresh.url + "/api/version", timeout=2).status_code == 200

@@ -20,7 +20,7 @@ Test control (not part of Ollama):
     GET  /_stats     {"name", "requests": {model: n}, "failed": {model: n}, "paths": {path: n},
                       "images": n, "total": n, "fail_models": [...], "delay": s, "models": [...],
                       "hung": n, "died": n, "loads": {model: n}, "loaded": [...],
-                      "health_checks": {model: n} (LiteLLM's "test from litellm" probes), ...settings}
+                      "health_checks": {model: n} (LiteLLM's health-check probes), ...settings}
     POST /_control   {"fail_models": [...], "fail_status": 500, "delay": 0.0, "reset": true,
                       "hang": false, "hang_all": false, "load_seconds": 0.0, "unload": true,
                       "die_after_chunks": null, "token_delay": 0.0, "reply_words": 0}
@@ -47,6 +47,9 @@ Failure behaviours (the ways a real Ollama goes wrong that a test needs; all off
     die_after_chunks  a stream is cut after this many content chunks: the connection is closed
                       without the final done chunk and without the chunked-encoding terminator
                       (the runner crashed mid-answer). A non-streaming request is closed unanswered.
+    die_exit          with die_after_chunks: the stand-in PROCESS exits right after the cut (the
+                      whole Ollama container crashed; its port then refuses connections). Only
+                      in subprocess mode; in-process stubs just cut the stream.
     token_delay       seconds between streamed chunks (slow tokens).
     reply_words       pad each answer with this many extra words (longer streams).
 
@@ -65,6 +68,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import select
 import signal
 import socket
@@ -78,9 +82,11 @@ from typing import Any, Iterable
 
 DEFAULT_MODELS = ("llama3", "deepseek-coder", "llava", "mistral")
 OLLAMA_VERSION = "0.12.6"  # what /api/version reports; any recent version string works
-# LiteLLM's background health check sends this prompt (litellm.constants.DEFAULT_HEALTH_CHECK_PROMPT);
-# such requests are counted under "health_checks", not "requests", so tests can count user traffic.
-HEALTH_CHECK_PROMPT = "test from litellm"
+# LiteLLM 1.108.0's background health check sends one of these as the only user message
+# (proxy/health_check.py _get_random_llm_message; DEFAULT_HEALTH_CHECK_PROMPT for other modes),
+# non-streaming with num_predict 16. Such requests are counted under "health_checks", not
+# "requests", so tests can still count user traffic exactly.
+HEALTH_CHECK_PROMPTS = {"Hey how's it going?", "What's 1 + 1?", "test from litellm"}
 VISION_MODELS = {"llava", "llava-llama3", "bakllava", "llama3.2-vision", "moondream"}
 
 
@@ -105,8 +111,9 @@ def _text_of(content: Any) -> str:
     return ""
 
 
-BEHAVIOURS = ("hang", "hang_all", "load_seconds", "load_survives_disconnect", "die_after_chunks", "token_delay",
-              "reply_words")
+BEHAVIOURS = ("hang", "hang_all", "load_seconds", "load_survives_disconnect", "die_after_chunks", "die_exit",
+              "token_delay", "reply_words")
+_EXIT_ALLOWED = False  # die_exit ends the process: only when run as its own process (main())
 
 
 class _State:
@@ -122,6 +129,7 @@ class _State:
         self.hang_all = False  # every Ollama endpoint hangs
         self.load_seconds = 0.0  # time to load a cold model before its first byte
         self.die_after_chunks: int | None = None  # cut streams after this many content chunks
+        self.die_exit = False  # after the cut the whole server process exits (a crashed container)
         self.token_delay = 0.0  # seconds between streamed chunks
         self.reply_words = 0  # extra words per answer
         self.load_survives_disconnect = False  # False: like Ollama, a load dies with the request that started it
@@ -146,6 +154,8 @@ class _State:
         if "die_after_chunks" in settings:
             v = settings["die_after_chunks"]
             self.die_after_chunks = None if v is None or v == "" or int(v) < 0 else int(v)
+        if "die_exit" in settings:
+            self.die_exit = bool(settings["die_exit"])
         if "token_delay" in settings:
             self.token_delay = float(settings["token_delay"] or 0)
         if "reply_words" in settings:
@@ -209,6 +219,7 @@ class _State:
                 "hang_all": self.hang_all,
                 "load_seconds": self.load_seconds,
                 "die_after_chunks": self.die_after_chunks,
+                "die_exit": self.die_exit,
                 "token_delay": self.token_delay,
                 "reply_words": self.reply_words,
             }
@@ -278,7 +289,11 @@ def _make_handler(state: _State):
             """Close the connection mid-answer, as a crashed runner does (no done chunk, no terminator)."""
             with state.lock:
                 state.died += 1
+                exit_now = state.die_exit and _EXIT_ALLOWED
             self._drop()
+            if exit_now:  # the Ollama container crashed mid-answer: from now on the port refuses
+                sys.stdout.flush()
+                os._exit(3)
 
         def _drop(self) -> None:
             self.close_connection = True
@@ -430,7 +445,7 @@ def _make_handler(state: _State):
                     state.delay = float(body["delay"] or 0)
                 if body.get("reset"):
                     body = {"hang": False, "hang_all": False, "load_seconds": 0, "die_after_chunks": None,
-                            "load_survives_disconnect": False,
+                            "load_survives_disconnect": False, "die_exit": False,
                             "token_delay": 0, "reply_words": 0, **body}
                 state.apply(body)
             return self._send_json(200, state.snapshot())
@@ -486,9 +501,9 @@ def _make_handler(state: _State):
             health_check = False
             if path == "/api/chat":
                 users = [m for m in body.get("messages") or [] if isinstance(m, dict) and m.get("role") == "user"]
-                health_check = bool(users) and _text_of(users[-1].get("content")).strip() == HEALTH_CHECK_PROMPT
+                health_check = bool(users) and _text_of(users[-1].get("content")).strip() in HEALTH_CHECK_PROMPTS
             elif path == "/api/generate":
-                health_check = str(body.get("prompt") or "").strip() == HEALTH_CHECK_PROMPT
+                health_check = str(body.get("prompt") or "").strip() in HEALTH_CHECK_PROMPTS
             with state.lock:
                 hang = state.hang
                 failing = model in state.fail_models
@@ -720,15 +735,18 @@ def main(argv: list | None = None) -> int:
                     help="a started load finishes even when its client goes away (Ollama aborts it)")
     ap.add_argument("--die-after-chunks", type=int, default=None,
                     help="cut every stream after this many chunks (closed without the done chunk)")
+    ap.add_argument("--die-exit", action="store_true", help="exit the process right after a cut stream")
     ap.add_argument("--token-delay", type=float, default=0.0, help="seconds between streamed chunks")
     ap.add_argument("--reply-words", type=int, default=0, help="extra words in every answer")
     a = ap.parse_args(argv)
+    global _EXIT_ALLOWED
+    _EXIT_ALLOWED = True
     stub = OllamaStub(
         a.name, port=a.port, host=a.host,
         models=[m for m in a.models.split(",") if m],
         fail_models=[m for m in a.fail_models.split(",") if m], delay=a.delay,
         hang=a.hang, hang_all=a.hang_all, load_seconds=a.load_seconds,
-        load_survives_disconnect=a.load_survives_disconnect, die_after_chunks=a.die_after_chunks,
+        load_survives_disconnect=a.load_survives_disconnect, die_after_chunks=a.die_after_chunks, die_exit=a.die_exit,
         token_delay=a.token_delay, reply_words=a.reply_words,
     )
 
