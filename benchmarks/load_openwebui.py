@@ -183,6 +183,9 @@ def main() -> int:
         if rc != 0:
             print(out.getvalue())
             return 1
+        # Open WebUI resolves a chat's model in its cached model list; listing the models
+        # refreshes it, so the new workspace model `auto` is known before the first chat
+        owui.wait_models(admin.token, ["auto", "gpt-chat", "gpt-code", "gpt-vision"], timeout=120)
         tokens = [owui.add_user(admin, f"load{u}@example.com", name=f"Load {u}").token for u in range(a.users)]
         # warm-up, not counted: one chat per user per mode
         for mode in ("without", "with"):

@@ -320,3 +320,11 @@ def test_die_exit_does_not_end_an_in_process_stub(fresh):
         for _ in _chat(fresh.url, stream=True).iter_lines():
             pass
     assert requests.get(fresh.url + "/api/version", timeout=2).status_code == 200
+
+
+def test_hung_health_check_probes_are_counted_apart(fresh):
+    fresh.control(hang=True)
+    with pytest.raises(requests.ReadTimeout):
+        _chat(fresh.url, content="What's 1 + 1?", timeout=0.5)
+    s = fresh.stats()
+    assert s["hung"] == 0 and s["hung_health_checks"] == 1

@@ -82,8 +82,9 @@ def test_a_hung_instance_costs_one_user_about_15s_then_is_skipped(stack):
                 break
     finally:
         remote_control(a, hang=False)
+    probes = remote_stats(a)["hung_health_checks"]
     print(f"\nFIGURES hung_instance: requests={len(rows)} seconds={[round(r[0], 1) for r in rows]} "
-          f"held_by_A={rows[-1][3]}")
+          f"user_requests_held_by_A={rows[-1][3]} health_check_probes_held={probes}")
     assert hit, "no request landed on instance A in 14 (simple-shuffle picks each with p=0.5)"
     first = hit[0]
     assert rows[first][3] == 1
@@ -95,11 +96,11 @@ def test_a_hung_instance_costs_one_user_about_15s_then_is_skipped(stack):
 
 
 def test_a_slow_stream_is_not_cut_when_every_token_comes_in_time(stack):
-    """stream_timeout bounds the wait for each chunk, not the whole answer: a 17 s answer with
+    """stream_timeout bounds the wait for each chunk, not the whole answer: a ~19 s answer with
     1.2 s between tokens is streamed in full, from the first instance asked."""
     reset(stack)
     for url in stack.urls.values():
-        remote_control(url, token_delay=1.2, reply_words=6)
+        remote_control(url, token_delay=1.2, reply_words=10)
     try:
         secs, status, text, error, model_id = stream_chat(stack, "gpt-backup", "slow tokens")
     finally:
@@ -107,7 +108,7 @@ def test_a_slow_stream_is_not_cut_when_every_token_comes_in_time(stack):
             remote_control(url, token_delay=0, reply_words=0)
     print(f"\nFIGURES slow_tokens: seconds={secs:.1f} chunks_text={text!r}")
     assert status == 200 and error is None, error
-    assert text.endswith(" w6") and secs > STREAM_TIMEOUT, (secs, text)
+    assert text.endswith(" w10") and secs > STREAM_TIMEOUT, (secs, text)
     served = {n: remote_stats(u)["requests"].get("mistral", 0) for n, u in stack.urls.items()}
     assert sum(served.values()) == 1, served  # no timeout, no retry
 

@@ -185,6 +185,7 @@ class _State:
         self.images = 0  # images received in chat/generate requests
         self.recent: deque = deque(maxlen=50)  # last request bodies (images replaced by sizes)
         self.hung = 0  # requests held without an answer (hang / hang_all)
+        self.hung_health_checks = 0  # LiteLLM health-check probes held the same way
         self.abandoned = 0  # requests whose client gave up while the model was loading
         self.died = 0  # answers cut off (die_after_chunks)
         self.loads: Counter = Counter()  # model loads started (cold starts)
@@ -207,6 +208,7 @@ class _State:
                 "models": list(self.models),
                 "recent": list(self.recent),
                 "hung": self.hung,
+                "hung_health_checks": self.hung_health_checks,
                 "died": self.died,
                 "abandoned": self.abandoned,
                 "aborted_loads": self.aborted_loads,
@@ -355,10 +357,13 @@ def _make_handler(state: _State):
                             state.aborted_loads += 1
                     return False
 
-        def _hold(self) -> None:
+        def _hold(self, probe: bool = False) -> None:
             """Accept the request and never answer it (until the hang is cleared or the client leaves)."""
             with state.lock:
-                state.hung += 1
+                if probe:
+                    state.hung_health_checks += 1
+                else:
+                    state.hung += 1
                 epoch = state.epoch
             while True:
                 with state.lock:
@@ -527,8 +532,8 @@ def _make_handler(state: _State):
                     else:
                         state.images += n_images
                         state.requests[model] += 1
-            if hang:  # counted in "hung", not in "requests": nobody answered it
-                return self._hold()
+            if hang:  # counted in "hung" (probes in "hung_health_checks"), not in "requests"
+                return self._hold(probe=health_check)
             if delay:
                 time.sleep(delay)
             if failing:
