@@ -5,12 +5,17 @@ ollama_stub.py, streaming answers of ~40 chunks), the real LiteLLM proxy with
 litellm_config.yaml, the real Open WebUI (test venvs from scripts/setup-test-env.sh), the router
 installed by our installer (model `auto`), and N users. Then, side by side in one run:
 
-    without  each user streams chats straight to the alias the prompt belongs to
-             (gpt-code / gpt-chat / gpt-vision): Open WebUI + LiteLLM, no filter involved
-    with     the same chats to `auto`: the router filter picks the alias in inlet
+    without   each user streams chats straight to the alias the prompt belongs to
+              (gpt-code / gpt-chat / gpt-vision): Open WebUI + LiteLLM, no filter involved
+    nofilter  the same chats to `auto-nofilter`, a workspace model like `auto` (base gpt-chat)
+              WITHOUT the filter: what a workspace model costs by itself (everything goes
+              to llama3, so no route check)
+    with      the same chats to `auto`: the router filter picks the alias in inlet
 
-Each mode: USERS concurrent users x CHATS streaming chats (mixed code / chat / vision prompts),
-after a short warm-up that is not counted. Printed: errors, wrong routes, chats/s, p50/p90/p99
+USERS concurrent users x CHATS streaming chats per mode (mixed code / chat / vision prompts),
+after a short warm-up that is not counted. By default the modes are interleaved: each user's
+chats cycle through the modes, so every mode sees the same load and the same drift (Open WebUI
+gets slower over a long run); --order without,with runs them one block after the other. Printed: errors, wrong routes, chats/s, p50/p90/p99
 of the time to the first content chunk and to the end of the stream, and the with/without
 ratios (the router's overhead as Open WebUI users see it).
 
@@ -105,19 +110,30 @@ def one_chat(url, token, model, content, timeout):
             "text": text}
 
 
-def run_mode(mode, url, tokens, chats, timeout, deadline):
+MODEL_OF_MODE = {"with": "auto", "nofilter": "auto-nofilter"}
+
+
+def run_mode(modes, url, tokens, chats, timeout, deadline):
+    """`modes`: one mode, or several interleaved (each user cycles through them)."""
+    modes = [modes] if isinstance(modes, str) else list(modes)
     results, lock = [], threading.Lock()
     skipped = [0]
+    n = chats * len(modes)
 
     def user(u, token):
-        for i in range(chats):
+        for i in range(n):
             if time.monotonic() > deadline:
                 with lock:
-                    skipped[0] += chats - i
+                    skipped[0] += n - i
                 return
-            content, alias, ollama_model = PROMPTS[(u * 7 + i) % len(PROMPTS)]
-            res = one_chat(url, token, "auto" if mode == "with" else alias, content, timeout)
-            res["route_ok"] = res.get("ok") and f" {ollama_model}] reply to:" in res.get("text", "")
+            mode = modes[(i + u) % len(modes)]
+            content, alias, ollama_model = PROMPTS[(u * 7 + i // len(modes)) % len(PROMPTS)]
+            res = one_chat(url, token, MODEL_OF_MODE.get(mode, alias), content, timeout)
+            res["mode"] = mode
+            expect = "llama3" if mode == "nofilter" and not isinstance(content, list) else ollama_model
+            if mode == "nofilter" and isinstance(content, list):
+                expect = None  # llama3 gets the image and ignores it: any answer is the "route"
+            res["route_ok"] = res.get("ok") and (expect is None or f" {expect}] reply to:" in res.get("text", ""))
             with lock:
                 results.append(res)
 
@@ -148,7 +164,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--users", type=int, default=8)
     ap.add_argument("--chats", type=int, default=50, help="streaming chats per user and mode")
-    ap.add_argument("--order", default="without,with", help="modes in the order they run")
+    ap.add_argument("--modes", default="without,nofilter,with", help="modes, interleaved")
+    ap.add_argument("--order", default="", help="instead: modes run one block after the other, e.g. without,with")
     ap.add_argument("--timeout", type=float, default=120, help="seconds per chat")
     ap.add_argument("--deadline", type=float, default=1500, help="seconds for the whole measured part")
     ap.add_argument("--token-delay", type=float, default=0.01, help="stand-in seconds between chunks")
@@ -185,31 +202,45 @@ def main() -> int:
             return 1
         # Open WebUI resolves a chat's model in its cached model list; listing the models
         # refreshes it, so the new workspace model `auto` is known before the first chat
-        owui.wait_models(admin.token, ["auto", "gpt-chat", "gpt-code", "gpt-vision"], timeout=120)
+        owui.api("POST", "/api/v1/models/create", {
+            "id": "auto-nofilter", "base_model_id": "gpt-chat", "name": "Auto without filter",
+            "meta": {"description": "benchmark baseline", "filterIds": []}, "params": {},
+            "access_grants": [{"principal_type": "user", "principal_id": "*", "permission": "read"}]},
+            token=admin.token)
+        owui.wait_models(admin.token, ["auto", "auto-nofilter", "gpt-chat", "gpt-code", "gpt-vision"], timeout=120)
         tokens = [owui.add_user(admin, f"load{u}@example.com", name=f"Load {u}").token for u in range(a.users)]
         # warm-up, not counted: one chat per user per mode
-        for mode in ("without", "with"):
-            run_mode(mode, owui.url, tokens, 1, a.timeout, time.monotonic() + 300)
+        modes = a.modes.split(",")
+        run_mode(modes, owui.url, tokens, 1, a.timeout, time.monotonic() + 300)
         deadline = time.monotonic() + a.deadline
         rows = []
-        for mode in a.order.split(","):
-            res, secs, skipped = run_mode(mode, owui.url, tokens, a.chats, a.timeout, deadline)
-            s = summary(mode, res, secs, skipped)
-            rows.append(s)
-            print("FIGURES " + json.dumps(s), flush=True)
+        if a.order:
+            for mode in a.order.split(","):
+                res, secs, skipped = run_mode(mode, owui.url, tokens, a.chats, a.timeout, deadline)
+                rows.append(summary(mode, res, secs, skipped))
+                print("FIGURES " + json.dumps(rows[-1]), flush=True)
+        else:
+            res, secs, skipped = run_mode(modes, owui.url, tokens, a.chats, a.timeout, deadline)
+            print(f"interleaved: {len(res)} chats in {secs:.1f} s ({len(res) / secs:.2f} chats/s), skipped {skipped}")
+            for mode in modes:
+                rows.append(summary(mode, [r for r in res if r["mode"] == mode], secs, 0))
+                rows[-1]["chats_per_s"] = None  # one shared run: only the total rate means something
+                print("FIGURES " + json.dumps(rows[-1]), flush=True)
         by = {}
         for s in rows:
             by.setdefault(s["mode"], []).append(s)
-        if "with" in by and "without" in by:
+        if "with" in by and ("without" in by or "nofilter" in by):
             def med(mode, key):
                 return statistics.median(s[key] for s in by[mode])
-            ratio = {k: round(med("with", k) / med("without", k), 3)
-                     for k in ("first_p50_ms", "first_p99_ms", "total_p50_ms", "total_p99_ms") if med("without", k)}
-            print("FIGURES overhead_ratio_with_over_without " + json.dumps(ratio))
+            keys = ("first_p50_ms", "first_p99_ms", "total_p50_ms", "total_p99_ms")
+            for base in ("without", "nofilter"):
+                if base in by:
+                    ratio = {k: round(med("with", k) / med(base, k), 3) for k in keys if med(base, k)}
+                    print(f"FIGURES overhead_ratio_with_over_{base} " + json.dumps(ratio))
             print(f"\n{'mode':<8} {'chats':>5} {'err':>4} {'wrong':>5} {'chats/s':>7} "
                   f"{'first p50':>9} {'p99':>7} {'total p50':>9} {'p99':>7}  (ms)")
             for s in rows:
-                print(f"{s['mode']:<8} {s['chats']:>5} {s['errors']:>4} {s['wrong_route']:>5} {s['chats_per_s']:>7} "
+                print(f"{s['mode']:<8} {s['chats']:>5} {s['errors']:>4} {s['wrong_route']:>5} {str(s['chats_per_s']):>7} "
                       f"{s['first_p50_ms']:>9} {s['first_p99_ms']:>7} {s['total_p50_ms']:>9} {s['total_p99_ms']:>7}")
         return 0 if all(s["errors"] == 0 and s["wrong_route"] == 0 for s in rows) else 1
     finally:
