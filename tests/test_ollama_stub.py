@@ -207,6 +207,7 @@ def test_a_load_is_aborted_when_its_client_gives_up_like_ollama(fresh):
     assert time.monotonic() - t >= 1.4  # started again from zero
     s = fresh.stats()
     assert s["loads"] == {"mistral": 2} and s["aborted_loads"] == 1 and s["abandoned"] == 1
+    assert 0.3 <= s["abandoned_after"][0] <= 1.5  # the client's 0.5 s timeout
 
 
 def test_a_load_can_be_made_to_survive_the_client(fresh):

@@ -150,11 +150,15 @@ def test_a_model_loading_on_both_instances_still_answers(stack):
     stats = {n: remote_stats(u) for n, u in stack.urls.items()}
     loads = {n: s["loads"].get("deepseek-coder", 0) for n, s in stats.items()}
     aborted = {n: s["aborted_loads"] for n, s in stats.items()}
-    print(f"\nFIGURES cold_both: seconds={secs:.1f} answered_by={model_id} loads={loads} aborted={aborted}")
+    gave_up = {n: s["abandoned_after"] for n, s in stats.items()}
+    print(f"\nFIGURES cold_both: seconds={secs:.1f} answered_by={model_id} loads={loads} aborted={aborted} "
+          f"clients_gave_up_after={gave_up}")
     assert status == 200 and error is None, error
     assert REPLY_RE.match(text)["model"] == "deepseek-coder", text  # the coder, not a fallback model
-    assert model_id.startswith("deepseek-coder/cold@"), model_id
-    assert LOAD_SECONDS <= secs < 200, secs
+    # answered by the -cold twin, or by a normal-tier try that joined a load a background
+    # health check had started (the checks wait 120 s, so their loads are not aborted)
+    assert model_id.startswith("deepseek-coder"), model_id
+    assert LOAD_SECONDS - 1 <= secs < 200, secs
     inst = model_id.rsplit("@", 1)[1]
     assert "deepseek-coder" in stats[inst]["loaded"], stats[inst]["loaded"]
-    assert sum(aborted.values()) >= 2  # the 15 s tries did abort loads, as Ollama does
+    assert any(t >= STREAM_TIMEOUT - 1 for ts in gave_up.values() for t in ts), gave_up  # 15 s tries gave up

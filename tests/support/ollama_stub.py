@@ -187,6 +187,7 @@ class _State:
         self.hung = 0  # requests held without an answer (hang / hang_all)
         self.hung_health_checks = 0  # LiteLLM health-check probes held the same way
         self.abandoned = 0  # requests whose client gave up while the model was loading
+        self.abandoned_after: deque = deque(maxlen=50)  # seconds each of them had waited
         self.died = 0  # answers cut off (die_after_chunks)
         self.loads: Counter = Counter()  # model loads started (cold starts)
         self.aborted_loads = 0  # loads abandoned because the request that started them went away
@@ -211,6 +212,7 @@ class _State:
                 "hung_health_checks": self.hung_health_checks,
                 "died": self.died,
                 "abandoned": self.abandoned,
+                "abandoned_after": list(self.abandoned_after),
                 "aborted_loads": self.aborted_loads,
                 "load_survives_disconnect": self.load_survives_disconnect,
                 "loads": dict(self.loads),
@@ -335,6 +337,7 @@ def _make_handler(state: _State):
             the request that started it: when that client goes away the load is aborted and the
             next request starts it again from zero (unless load_survives_disconnect is set)."""
             me = object()
+            started = time.monotonic()
             while True:
                 with state.lock:
                     state.promote()
@@ -352,6 +355,7 @@ def _make_handler(state: _State):
                 if self._client_gone(min(max(left, 0.0), 0.2)):
                     with state.lock:
                         state.abandoned += 1
+                        state.abandoned_after.append(round(time.monotonic() - started, 1))
                         if owner is me and not state.load_survives_disconnect and model in state.loading:
                             del state.loading[model]
                             state.aborted_loads += 1
