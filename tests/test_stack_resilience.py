@@ -5,7 +5,7 @@ with its hang / load_seconds / token_delay / die_after_chunks behaviours).
 Wall-clock limits have wide margins (2-core shared machine); benchmarks/hang_timeouts.py
 measures the same scenarios and prints the figures that docs/stack.md quotes.
 
-Run: python -m pytest tests/test_stack_resilience.py -s   (about 2.5 minutes)
+Run: python -m pytest tests/test_stack_resilience.py -s   (about 2 min 15 s)
 """
 from __future__ import annotations
 
