@@ -63,36 +63,65 @@ def stream_chat(stack, model, content, timeout=300):
         return time.monotonic() - t0, r.status_code, text, error, r.headers.get("x-litellm-model-id")
 
 
-def test_a_hung_instance_costs_one_user_about_15s_then_is_skipped(stack):
+def test_a_hung_instance_costs_one_user_about_15s_once_until_it_answers_again(stack):
     """Instance A accepts and never answers. The first request that lands on it waits for the
-    15 s stream timeout and is answered by B; A is then cooled down and the next requests go
-    straight to B. (With the previous 120/300 s timeouts this took 361 s: three tries on A.)"""
+    15 s stream timeout and is answered by B. A is cooled down, and the hang guard
+    (scripts/litellm_request_log.py) keeps it cooled down while its probe gets no answer: even
+    after LiteLLM's own cooldown_time (30 s) no request goes to A. Once A answers again it is
+    back in rotation. (With the previous 120/300 s timeouts the first user waited 361 s.)"""
     reset(stack)
     a = stack.urls["ollama-a"]
     remote_control(a, hang=True)
+    cooldown = 30  # litellm_config.yaml router_settings.cooldown_time
+    released = False
     try:
         rows, hit = [], []
-        for i in range(14):  # until one request has landed on A, then 10 more
+        for i in range(14):  # until one request has landed on A, then 5 more
             secs, status, text, error, model_id = stream_chat(stack, "gpt-chat", f"hung {i}")
             rows.append((secs, status, model_id, remote_stats(a)["hung"]))
             assert status == 200 and error is None, (status, error)
             assert REPLY_RE.match(text)["inst"] == "ollama-b", text
             hit = [k for k, r in enumerate(rows) if r[3] >= 1]
-            if hit and len(rows) - hit[0] > 10:
+            if hit and len(rows) - hit[0] > 5:
                 break
+        assert hit, "no request landed on instance A in 14 (simple-shuffle picks each with p=0.5)"
+        first = hit[0]
+        time.sleep(cooldown + 5)  # LiteLLM's own cooldown has run out by now
+        later = []
+        for i in range(10):
+            secs, status, text, error, model_id = stream_chat(stack, "gpt-chat", f"hung later {i}")
+            assert status == 200 and error is None, (status, error)
+            later.append((secs, model_id, remote_stats(a)["hung"]))
+        remote_control(a, hang=False)  # A answers again (its held probe is closed unanswered)
+        released = True
+        t_release = time.monotonic()
+        back = None
+        while time.monotonic() - t_release < cooldown + 30:
+            secs, status, text, error, model_id = stream_chat(stack, "gpt-chat", "after release")
+            assert status == 200 and error is None, (status, error)
+            if model_id == "llama3@ollama-a":
+                back = time.monotonic() - t_release
+                break
+            time.sleep(1)
     finally:
-        remote_control(a, hang=False)
-    probes = remote_stats(a)["hung_health_checks"]
+        if not released:
+            remote_control(a, hang=False)
+    guard = [ln for ln in stack.proxy.log_text().splitlines() if "OWUI_ROUTER_GUARD" in ln]
     print(f"\nFIGURES hung_instance: requests={len(rows)} seconds={[round(r[0], 1) for r in rows]} "
-          f"user_requests_held_by_A={rows[-1][3]} health_check_probes_held={probes}")
-    assert hit, "no request landed on instance A in 14 (simple-shuffle picks each with p=0.5)"
-    first = hit[0]
+          f"after_cooldown_time={[round(x[0], 1) for x in later]} user_requests_held_by_A={later[-1][2]} "
+          f"probes_held={remote_stats(a)['hung_health_checks']} back_in_rotation_after={back and round(back, 1)}s "
+          f"guard={[ln.split('OWUI_ROUTER_GUARD ', 1)[1][:90] for ln in guard]}")
     assert rows[first][3] == 1
     # the user who met the hung instance waited for the timeout (not 120 s), then B answered
     assert STREAM_TIMEOUT - 3 <= rows[first][0] < 20 + 10, rows[first]
-    # nobody else waited: A was not asked again within the cooldown
-    assert all(r[0] < 5 for r in rows[first + 1:]), rows
-    assert rows[-1][3] == 1, "a request was sent to the hung instance again"
+    # nobody else waited, not even after cooldown_time: the guard kept A out
+    assert all(r[0] < 5 for r in rows[first + 1:]) and all(x[0] < 5 for x in later), (rows, later)
+    assert later[-1][2] == 1, "a user request was sent to the hung instance again"
+    assert all(x[1] == "llama3@ollama-b" for x in later), later
+    assert any('"held out"' in ln and "llama3@ollama-a" in ln for ln in guard), guard
+    # and it came back once it answered again
+    assert back is not None, "instance A did not get requests again after it answered"
+    assert any('"answers again"' in ln for ln in guard), guard
 
 
 def test_a_slow_stream_is_not_cut_when_every_token_comes_in_time(stack):

@@ -185,7 +185,7 @@ class _State:
         self.images = 0  # images received in chat/generate requests
         self.recent: deque = deque(maxlen=50)  # last request bodies (images replaced by sizes)
         self.hung = 0  # requests held without an answer (hang / hang_all)
-        self.hung_health_checks = 0  # LiteLLM health-check probes held the same way
+        self.hung_health_checks = 0  # health-check and load-only probes held the same way
         self.abandoned = 0  # requests whose client gave up while the model was loading
         self.abandoned_after: deque = deque(maxlen=50)  # seconds each of them had waited
         self.died = 0  # answers cut off (die_after_chunks)
@@ -536,8 +536,8 @@ def _make_handler(state: _State):
                     else:
                         state.images += n_images
                         state.requests[model] += 1
-            if hang:  # counted in "hung" (probes in "hung_health_checks"), not in "requests"
-                return self._hold(probe=health_check)
+            if hang:  # counted in "hung" (health checks and load-only probes in "hung_health_checks")
+                return self._hold(probe=health_check or load_only)
             if delay:
                 time.sleep(delay)
             if failing:
