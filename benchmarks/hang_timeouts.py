@@ -110,6 +110,7 @@ def main() -> int:
     ap.add_argument("--release-after-phase1", action="store_true", help="clear the hang before phase 2")
     ap.add_argument("--model", default="gpt-chat")
     ap.add_argument("--non-stream", action="store_true")
+    ap.add_argument("--no-guard", action="store_true", help="start litellm directly: no request log, no hang guard")
     a = ap.parse_args()
 
     cfg = yaml.safe_load(Path(a.config).read_text())
@@ -146,7 +147,8 @@ def main() -> int:
                 remote_control(u, token_delay=1.0, reply_words=20)
         elif a.scenario == "die":
             remote_control(ua, die_after_chunks=3, reply_words=10)
-        proxy = LiteLLMProxy(ua, ub, config=cfg_path, log_dir=work, timeout=180)
+        # started through the request-log launcher, as compose does: that adds the hang guard
+        proxy = LiteLLMProxy(ua, ub, config=cfg_path, log_dir=work, timeout=180, request_log=not a.no_guard)
         t = time.monotonic()
         proxy.start()
         print(f"proxy up in {time.monotonic() - t:.1f} s; logs in {work}")
