@@ -120,6 +120,11 @@ def generate(config: dict, hosts: list[tuple[str, str]]) -> dict:
         raise ConfigError("the LiteLLM config has no Ollama deployments (litellm_params.model: ollama_chat/...)")
 
     def short(entry: dict) -> str:
+        # the part of the template's own id before "@" ("llama3", "llama3/patient" for the
+        # cold-start tier), else the Ollama model name
+        own = (entry.get("model_info") or {}).get("id")
+        if isinstance(own, str) and "@" in own and own.rsplit("@", 1)[0]:
+            return own.rsplit("@", 1)[0]
         return str(entry["litellm_params"]["model"]).split("/", 1)[1]
 
     # ids are "<model>@<host>" like the single-box config; if two groups share a model, prefix the group

@@ -17,9 +17,27 @@ Two roles in one file (it needs nothing but litellm and PyYAML, both in the Lite
        python3 litellm_request_log.py serve --config /etc/litellm/config.yaml [--litellm EXE] -- --host 0.0.0.0 --port 4000
 
    It writes a copy of the config with `litellm_settings.callbacks` extended by
-   `scripts.litellm_request_log.request_log`, puts a copy of this file where LiteLLM resolves
-   that dotted path (next to the copied config), and execs `litellm --config <copy> ARGS...`.
+   `scripts.litellm_request_log.request_log` and `scripts.litellm_request_log.hang_guard`,
+   puts a copy of this file where LiteLLM resolves those dotted paths (next to the copied
+   config), and execs `litellm --config <copy> ARGS...`.
    Later `--config` arguments in ARGS win (LiteLLM then runs without this log).
+
+3. The hang guard (`HangGuard`, instance `hang_guard`): LiteLLM 1.108.0 cools a deployment down
+   for `cooldown_time` after a timeout (litellm_config.yaml: TimeoutErrorAllowedFails 0) and
+   then tries it again, so a hung Ollama costs one user the 15 s stream timeout every
+   cooldown_time. When a deployment times out, the guard probes it with Ollama's load-only
+   request (POST <api_base>/api/chat with no messages; it answers once the model is loaded)
+   and, until a probe answers, puts the deployment back into LiteLLM's cooldown every few
+   seconds. So a hung instance costs one user ~15 s ONCE, and gets requests again within
+   cooldown_time after it answers. The probe waits OWUI_ROUTER_PROBE_TIMEOUT seconds
+   (default 120), long enough for a model load, so a model that was only loading is loaded by
+   the probe and comes back. It uses LiteLLM's router object and cooldown cache
+   (litellm.proxy.proxy_server.llm_router.cooldown_cache), internal APIs checked on 1.108.0
+   (tests/test_stack_resilience.py); any error inside the guard is logged and ignored. One
+   line per event, no prompt text:
+
+       OWUI_ROUTER_GUARD {"deployment": "llama3@ollama-a", "event": "held out", ...}
+       OWUI_ROUTER_GUARD {"deployment": "llama3@ollama-a", "event": "answers again", "held_s": 95}
 """
 from __future__ import annotations
 
@@ -94,8 +112,97 @@ if __name__ != "__main__":  # loaded by LiteLLM as a callback; the launcher belo
 
     request_log = RequestLog()
 
+    import asyncio
+    import os
+    import time
+
+    GUARD_PREFIX = "OWUI_ROUTER_GUARD"
+
+    def _guard_emit(rec: dict) -> None:
+        try:
+            sys.stdout.write(f"{GUARD_PREFIX} {json.dumps(rec, default=str)}\n")
+            sys.stdout.flush()
+        except Exception:
+            pass
+
+    class HangGuard(CustomLogger):
+        """Keep a deployment that timed out in cooldown until Ollama answers it again."""
+
+        recool_every = 5.0  # seconds between two cooldown refreshes (well below cooldown_time)
+
+        def __init__(self):
+            super().__init__()
+            self.probe_timeout = float(os.environ.get("OWUI_ROUTER_PROBE_TIMEOUT") or 120)
+            self._held: dict = {}  # deployment id -> task
+
+        async def async_log_failure_event(self, kwargs, response_obj, start_time, end_time):
+            try:
+                import litellm
+
+                exc = kwargs.get("exception")
+                if not isinstance(exc, litellm.Timeout):
+                    return
+                lp = kwargs.get("litellm_params") or {}
+                md = lp.get("metadata") or {}
+                info = lp.get("model_info") or md.get("model_info") or {}
+                dep_id = info.get("id")
+                api_base = _base(lp.get("api_base") or md.get("api_base"))
+                if not dep_id or not api_base or dep_id in self._held:
+                    return
+                from litellm.proxy import proxy_server
+
+                router = proxy_server.llm_router
+                dep = router.get_deployment(model_id=dep_id) if router is not None else None
+                model = str(getattr(getattr(dep, "litellm_params", None), "model", "") or "")
+                if not model.startswith(("ollama_chat/", "ollama/")):
+                    return
+                self._held[dep_id] = asyncio.create_task(
+                    self._hold(router, dep_id, api_base.rstrip("/"), model.split("/", 1)[1], exc))
+            except Exception as e:  # the guard must never break a request
+                _guard_emit({"event": "guard error", "error": repr(e)[:200]})
+
+        async def _probe(self, api_base: str, model: str) -> bool:
+            import httpx
+
+            try:
+                async with httpx.AsyncClient(timeout=self.probe_timeout) as client:
+                    r = await client.post(api_base + "/api/chat", json={"model": model, "messages": []})
+                    return r.status_code == 200
+            except Exception:
+                return False
+
+        async def _hold(self, router, dep_id: str, api_base: str, model: str, exc) -> None:
+            t0 = time.monotonic()
+            probes = 0
+            _guard_emit({"deployment": dep_id, "event": "held out", "api_base": api_base,
+                         "probe_timeout_s": self.probe_timeout})
+            try:
+                while True:
+                    probes += 1
+                    probe = asyncio.create_task(self._probe(api_base, model))
+                    while not probe.done():
+                        router.cooldown_cache.add_deployment_to_cooldown(
+                            model_id=dep_id, original_exception=exc, exception_status=408,
+                            cooldown_time=router.cooldown_time)
+                        await asyncio.wait([probe], timeout=self.recool_every)
+                    if probe.result():
+                        break
+                    router.cooldown_cache.add_deployment_to_cooldown(
+                        model_id=dep_id, original_exception=exc, exception_status=408,
+                        cooldown_time=router.cooldown_time)
+                    await asyncio.sleep(self.recool_every)  # refused or an error: try again later
+                _guard_emit({"deployment": dep_id, "event": "answers again", "probes": probes,
+                             "held_s": round(time.monotonic() - t0)})
+            except Exception as e:
+                _guard_emit({"deployment": dep_id, "event": "guard error", "error": repr(e)[:200]})
+            finally:
+                self._held.pop(dep_id, None)
+
+    hang_guard = HangGuard()
+
 
 CALLBACK_PATH = "scripts.litellm_request_log.request_log"
+GUARD_PATH = "scripts.litellm_request_log.hang_guard"
 
 
 def prepare(config: str, workdir: str) -> str:
@@ -110,14 +217,15 @@ def prepare(config: str, workdir: str) -> str:
     settings = cfg.setdefault("litellm_settings", {}) or {}
     cfg["litellm_settings"] = settings
     callbacks = list(settings.get("callbacks") or [])
-    if CALLBACK_PATH not in callbacks:
-        callbacks.append(CALLBACK_PATH)
+    for path in (CALLBACK_PATH, GUARD_PATH):
+        if path not in callbacks:
+            callbacks.append(path)
     settings["callbacks"] = callbacks
     os.makedirs(os.path.join(workdir, "scripts"), exist_ok=True)
     shutil.copyfile(os.path.abspath(__file__), os.path.join(workdir, "scripts", "litellm_request_log.py"))
     out = os.path.join(workdir, "config.yaml")
     with open(out, "w") as f:
-        f.write(f"# GENERATED from {config} by litellm_request_log.py (adds the request log callback)\n")
+        f.write(f"# GENERATED from {config} by litellm_request_log.py (adds the request log and hang guard callbacks)\n")
         yaml.safe_dump(cfg, f, sort_keys=False)
     return out
 

@@ -12,12 +12,26 @@
 # A model that an instance already has (POST /api/show answers 200) is skipped, so running
 # this again costs nothing and works offline once everything is pulled. Otherwise it calls
 # POST /api/pull and follows the streamed status until "success".
+#
+# Then it WARMS each model on each instance: one load-only request (POST /api/chat with no
+# messages, Ollama's way to load a model without generating), waiting up to
+# $OLLAMA_WARM_TIMEOUT seconds (default 600) for the load. LiteLLM gives a streaming answer
+# only 15 s for its first byte (litellm_config.yaml), and Ollama aborts a load when the
+# request that started it goes away, so a model that is cold when the first user arrives is
+# answered by the other instance or by the slower cold-start tier; warming right after the
+# pull means the first users find the models loaded. The load stays for Ollama's keep-alive
+# ($OLLAMA_KEEP_ALIVE of the Ollama server, 10m in compose.yaml; sent with the request when
+# set here too). If an instance cannot hold all models at once, each load evicts an earlier
+# one and only the last ones stay warm. OLLAMA_WARM=0 skips warming.
 # POSIX sh + curl only (runs in the curlimages/curl image and on any Linux/macOS host).
-# Exit code: 0 when every model is present on every instance, 1 otherwise.
+# Exit code: 0 when every model is present (and warmed) on every instance, 1 otherwise.
 set -u
 
 MODELS="${OLLAMA_MODELS_TO_PULL:-llama3 deepseek-coder llava mistral}"
 WAIT_SECONDS="${OLLAMA_WAIT_SECONDS:-120}"
+WARM="${OLLAMA_WARM:-1}"
+WARM_TIMEOUT="${OLLAMA_WARM_TIMEOUT:-600}"
+KEEP_ALIVE="${OLLAMA_KEEP_ALIVE:-}"
 
 if [ "$#" -gt 0 ]; then
   URLS="$*"
@@ -74,6 +88,26 @@ pull() {  # stream /api/pull, print each new status once, succeed only on "succe
   log "$url $model: pulled"
 }
 
+warm() {  # load the model into memory without generating (Ollama: /api/chat with no messages)
+  url="$1"; model="$2"
+  if [ -n "$KEEP_ALIVE" ]; then
+    body="{\"model\": \"$model\", \"messages\": [], \"keep_alive\": \"$KEEP_ALIVE\"}"
+  else
+    body="{\"model\": \"$model\", \"messages\": []}"
+  fi
+  start=$(date +%s)
+  out=$(curl -sS --max-time "$WARM_TIMEOUT" -H 'Content-Type: application/json' -d "$body" \
+    -w '\n%{http_code}' "$url/api/chat" 2>&1)
+  rc=$?
+  code=$(printf '%s' "$out" | tail -n 1)
+  secs=$(( $(date +%s) - start ))
+  if [ "$rc" -ne 0 ] || [ "$code" != "200" ]; then
+    log "$url $model: warm-up FAILED after ${secs}s (curl $rc, HTTP $code): $(printf '%s' "$out" | head -n 1)"
+    return 1
+  fi
+  log "$url $model: warm (loaded in ${secs}s)"
+}
+
 failed=0
 for url in $URLS; do
   url="${url%/}"
@@ -82,8 +116,9 @@ for url in $URLS; do
     if has_model "$url" "$model"; then
       log "$url $model: already present"
     elif ! pull "$url" "$model" || ! has_model "$url" "$model"; then
-      log "$url $model: FAILED"; failed=1
+      log "$url $model: FAILED"; failed=1; continue
     fi
+    if [ "$WARM" != "0" ] && ! warm "$url" "$model"; then failed=1; fi
   done
 done
 [ "$failed" -eq 0 ] && log "all models present on: $URLS"

@@ -71,16 +71,19 @@ def test_generated_config_keeps_groups_settings_and_spreads_every_model():
     assert {k: v for k, v in out.items() if k != "model_list"} == {k: v for k, v in src.items() if k != "model_list"}
     assert ollama_groups(out) == ollama_groups(src)
     deps = [e for e in out["model_list"] if gen.is_ollama_deployment(e)]
-    n_templates = sum(len(v) for v in ollama_groups(src).values())
-    assert len(deps) == n_templates * len(hosts)
-    for group, models in ollama_groups(src).items():
-        for model in models:
-            bases = sorted(e["litellm_params"]["api_base"] for e in deps
-                           if e["model_name"] == group and e["litellm_params"]["model"] == model)
-            assert bases == [u for _, u in hosts], (group, model, bases)
+    # one template per (group, model, tier): the normal tier and the cold-start tier (`order`)
+    tiers = sorted({(e["model_name"], e["litellm_params"]["model"], e["litellm_params"].get("order"))
+                    for e in src["model_list"] if gen.is_ollama_deployment(e)})
+    assert len(deps) == len(tiers) * len(hosts)
+    for group, model, order in tiers:
+        bases = sorted(e["litellm_params"]["api_base"] for e in deps
+                       if e["model_name"] == group and e["litellm_params"]["model"] == model
+                       and e["litellm_params"].get("order") == order)
+        assert bases == [u for _, u in hosts], (group, model, order, bases)
     ids = [e["model_info"]["id"] for e in deps]
     assert len(set(ids)) == len(ids)
     assert "llama3@gpu2" in ids  # same "<model>@<host>" scheme as the single-box config
+    assert "llama3/cold@gpu2" in ids  # and the cold-start twin's
     assert not any("os.environ/OLLAMA" in str(e["litellm_params"].get("api_base")) for e in deps)
 
 

@@ -58,3 +58,25 @@ def test_unreachable_instance_fails_after_the_wait():
 def test_usage_without_urls():
     p = run_pull()
     assert p.returncode == 2 and "usage" in p.stderr
+
+
+def test_each_model_is_warmed_on_each_instance_after_the_pull():
+    with OllamaStub("wa", models=["llama3"]) as a, OllamaStub("wb", models=[]) as b:
+        for stub in (a, b):
+            stub.control(load_seconds=0.3)
+        p = run_pull(a.url, b.url)
+        assert p.returncode == 0, p.stdout + p.stderr
+        for stub in (a, b):
+            s = stub.stats()
+            assert s["load_requests"] == {m: 1 for m in ALL}, s["load_requests"]  # one load-only request each
+            assert set(s["loaded"]) == set(ALL) and s["requests"] == {}  # loaded, nothing generated
+        assert p.stdout.count(": warm (loaded in") == 8
+
+
+def test_warm_up_can_be_skipped_and_a_failed_load_fails_the_job():
+    with OllamaStub("wc", models=ALL) as c:
+        p = run_pull(c.url, OLLAMA_WARM="0")
+        assert p.returncode == 0 and c.stats()["load_requests"] == {}
+        c.control(hang=True)  # the runner is stuck: the load never answers
+        p = run_pull(c.url, OLLAMA_WARM_TIMEOUT="1", OLLAMA_MODELS_TO_PULL="llama3")
+        assert p.returncode == 1 and "llama3: warm-up FAILED" in p.stdout, p.stdout

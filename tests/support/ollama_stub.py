@@ -18,9 +18,40 @@ Every answer names the instance and the model, e.g. content "[inst-a llama3] rep
 Test control (not part of Ollama):
 
     GET  /_stats     {"name", "requests": {model: n}, "failed": {model: n}, "paths": {path: n},
-                      "images": n, "total": n, "fail_models": [...], "delay": s, "models": [...]}
-    POST /_control   {"fail_models": [...], "fail_status": 500, "delay": 0.0, "reset": true}  (any subset;
-                     failing models answer fail_status, 404 with Ollama's "not found" message)
+                      "images": n, "total": n, "fail_models": [...], "delay": s, "models": [...],
+                      "hung": n, "died": n, "loads": {model: n}, "loaded": [...],
+                      "health_checks": {model: n} (LiteLLM's health-check probes), ...settings}
+    POST /_control   {"fail_models": [...], "fail_status": 500, "delay": 0.0, "reset": true,
+                      "hang": false, "hang_all": false, "load_seconds": 0.0, "unload": true,
+                      "die_after_chunks": null, "token_delay": 0.0, "reply_words": 0}
+                     (any subset; failing models answer fail_status, 404 with Ollama's "not found" message)
+
+Failure behaviours (the ways a real Ollama goes wrong that a test needs; all off by default):
+
+    hang              inference requests (/api/chat, /api/generate, /api/embed*) are accepted and
+                      read, then never answered: no status line, no byte (a stuck GPU, a wedged
+                      runner). /api/version, /api/tags... still answer, as they do in a real Ollama
+                      whose runner is stuck. Clearing it closes the held connections unanswered.
+    hang_all          every endpoint except /_control and /_stats hangs (the whole server wedged).
+    load_seconds      a model that is not loaded yet takes this long before its FIRST byte (Ollama
+                      loads the model before it sends the status line of a stream), then answers
+                      normally; later requests are warm. Concurrent requests wait for the same
+                      load. As in Ollama's scheduler (server/sched.go waits for the runner with
+                      the request's context), a load is ABORTED when the request that started it
+                      goes away (a client timeout): the next request starts from zero.
+                      load_survives_disconnect: true lets a started load finish anyway.
+                      "unload": true makes every model cold again. An /api/chat
+                      with no messages (or /api/generate with no prompt) only loads the model and
+                      answers done_reason "load", like Ollama: that is the warm-up request.
+                      GET /api/ps lists the loaded models.
+    die_after_chunks  a stream is cut after this many content chunks: the connection is closed
+                      without the final done chunk and without the chunked-encoding terminator
+                      (the runner crashed mid-answer). A non-streaming request is closed unanswered.
+    die_exit          with die_after_chunks: the stand-in PROCESS exits right after the cut (the
+                      whole Ollama container crashed; its port then refuses connections). Only
+                      in subprocess mode; in-process stubs just cut the stream.
+    token_delay       seconds between streamed chunks (slow tokens).
+    reply_words       pad each answer with this many extra words (longer streams).
 
 Use it in-process::
 
@@ -30,13 +61,17 @@ Use it in-process::
 or as a subprocess that a test can kill hard::
 
     python tests/support/ollama_stub.py --port 23456 --name inst-a [--fail-models llama3] [--delay 0.05]
+        [--hang] [--hang-all] [--load-seconds 40] [--die-after-chunks 3] [--token-delay 0.05] [--reply-words 20]
 """
 from __future__ import annotations
 
 import argparse
 import hashlib
 import json
+import os
+import select
 import signal
+import socket
 import sys
 import threading
 import time
@@ -47,6 +82,11 @@ from typing import Any, Iterable
 
 DEFAULT_MODELS = ("llama3", "deepseek-coder", "llava", "mistral")
 OLLAMA_VERSION = "0.12.6"  # what /api/version reports; any recent version string works
+# LiteLLM 1.108.0's background health check sends one of these as the only user message
+# (proxy/health_check.py _get_random_llm_message; DEFAULT_HEALTH_CHECK_PROMPT for other modes),
+# non-streaming with num_predict 16. Such requests are counted under "health_checks", not
+# "requests", so tests can still count user traffic exactly.
+HEALTH_CHECK_PROMPTS = {"Hey how's it going?", "What's 1 + 1?", "test from litellm"}
 VISION_MODELS = {"llava", "llava-llama3", "bakllava", "llama3.2-vision", "moondream"}
 
 
@@ -71,15 +111,72 @@ def _text_of(content: Any) -> str:
     return ""
 
 
+BEHAVIOURS = ("hang", "hang_all", "load_seconds", "load_survives_disconnect", "die_after_chunks", "die_exit",
+              "token_delay", "reply_words")
+_EXIT_ALLOWED = False  # die_exit ends the process: only when run as its own process (main())
+
+
 class _State:
-    def __init__(self, name: str, models: Iterable[str], fail_models: Iterable[str], delay: float):
+    def __init__(self, name: str, models: Iterable[str], fail_models: Iterable[str], delay: float,
+                 **behaviours):
         self.name = name
         self.lock = threading.Lock()
         self.models = [normalize_model(m) for m in models]
         self.fail_models = {normalize_model(m) for m in fail_models}
         self.fail_status = 500  # HTTP status for failing models (404 = "model not found")
         self.delay = float(delay)
+        self.hang = False  # inference requests are accepted and never answered
+        self.hang_all = False  # every Ollama endpoint hangs
+        self.load_seconds = 0.0  # time to load a cold model before its first byte
+        self.die_after_chunks: int | None = None  # cut streams after this many content chunks
+        self.die_exit = False  # after the cut the whole server process exits (a crashed container)
+        self.token_delay = 0.0  # seconds between streamed chunks
+        self.reply_words = 0  # extra words per answer
+        self.load_survives_disconnect = False  # False: like Ollama, a load dies with the request that started it
+        self.loaded: set = set()  # models in memory
+        self.loading: dict[str, tuple[float, object]] = {}  # model -> (monotonic time the load ends, its owner)
+        self.epoch = 0  # bumped when a hang is cleared: held connections are released
+        self.apply(behaviours)
         self.reset_counters()
+
+    def apply(self, settings: dict) -> None:
+        """Set failure behaviours from a /_control body or constructor keywords (lock held)."""
+        if "hang" in settings:
+            if self.hang and not settings["hang"]:
+                self.epoch += 1
+            self.hang = bool(settings["hang"])
+        if "hang_all" in settings:
+            if self.hang_all and not settings["hang_all"]:
+                self.epoch += 1
+            self.hang_all = bool(settings["hang_all"])
+        if "load_seconds" in settings:
+            self.load_seconds = float(settings["load_seconds"] or 0)
+        if "die_after_chunks" in settings:
+            v = settings["die_after_chunks"]
+            self.die_after_chunks = None if v is None or v == "" or int(v) < 0 else int(v)
+        if "die_exit" in settings:
+            self.die_exit = bool(settings["die_exit"])
+        if "token_delay" in settings:
+            self.token_delay = float(settings["token_delay"] or 0)
+        if "reply_words" in settings:
+            self.reply_words = max(0, int(settings["reply_words"] or 0))
+        if "load_survives_disconnect" in settings:
+            self.load_survives_disconnect = bool(settings["load_survives_disconnect"])
+        if settings.get("unload"):
+            self.loaded.clear()
+            self.loading.clear()
+
+    def promote(self) -> None:
+        """Loads that have run their time are loaded models (lock held)."""
+        now = time.monotonic()
+        for m, (t, _) in list(self.loading.items()):
+            if t <= now:
+                self.loaded.add(m)
+                del self.loading[m]
+
+    def loaded_models(self) -> list:
+        self.promote()
+        return sorted(self.loaded)
 
     def reset_counters(self) -> None:
         self.requests: Counter = Counter()  # inference requests per model (chat/generate/embed)
@@ -87,6 +184,15 @@ class _State:
         self.paths: Counter = Counter()  # every request per path
         self.images = 0  # images received in chat/generate requests
         self.recent: deque = deque(maxlen=50)  # last request bodies (images replaced by sizes)
+        self.hung = 0  # requests held without an answer (hang / hang_all)
+        self.hung_health_checks = 0  # health-check and load-only probes held the same way
+        self.abandoned = 0  # requests whose client gave up while the model was loading
+        self.abandoned_after: deque = deque(maxlen=50)  # seconds each of them had waited
+        self.died = 0  # answers cut off (die_after_chunks)
+        self.loads: Counter = Counter()  # model loads started (cold starts)
+        self.aborted_loads = 0  # loads abandoned because the request that started them went away
+        self.load_requests: Counter = Counter()  # load-only requests (empty chat / prompt) per model
+        self.health_checks: Counter = Counter()  # LiteLLM health-check requests per model (any outcome)
 
     def snapshot(self) -> dict:
         with self.lock:
@@ -102,6 +208,24 @@ class _State:
                 "delay": self.delay,
                 "models": list(self.models),
                 "recent": list(self.recent),
+                "hung": self.hung,
+                "hung_health_checks": self.hung_health_checks,
+                "died": self.died,
+                "abandoned": self.abandoned,
+                "abandoned_after": list(self.abandoned_after),
+                "aborted_loads": self.aborted_loads,
+                "load_survives_disconnect": self.load_survives_disconnect,
+                "loads": dict(self.loads),
+                "load_requests": dict(self.load_requests),
+                "health_checks": dict(self.health_checks),
+                "loaded": self.loaded_models(),
+                "hang": self.hang,
+                "hang_all": self.hang_all,
+                "load_seconds": self.load_seconds,
+                "die_after_chunks": self.die_after_chunks,
+                "die_exit": self.die_exit,
+                "token_delay": self.token_delay,
+                "reply_words": self.reply_words,
             }
 
 
@@ -143,17 +267,115 @@ def _make_handler(state: _State):
             if self.command != "HEAD":
                 self.wfile.write(data)
 
-        def _stream_ndjson(self, objs: Iterable[dict]) -> None:
+        def _stream_ndjson(self, objs: Iterable[dict], inference: bool = False) -> None:
+            with state.lock:
+                die_after = state.die_after_chunks if inference else None
+                token_delay = state.token_delay if inference else 0.0
             self.send_response(200)
             self.send_header("Content-Type", "application/x-ndjson")
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
-            for obj in objs:
+            self.wfile.flush()
+            sent = 0
+            for i, obj in enumerate(objs):
+                if die_after is not None and (sent >= die_after or obj.get("done")):
+                    return self._die()
+                if token_delay and i:
+                    time.sleep(token_delay)
                 line = (json.dumps(obj) + "\n").encode()
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
                 self.wfile.flush()
+                sent += 1
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
+
+        def _die(self) -> None:
+            """Close the connection mid-answer, as a crashed runner does (no done chunk, no terminator)."""
+            with state.lock:
+                state.died += 1
+                exit_now = state.die_exit and _EXIT_ALLOWED
+            self._drop()
+            if exit_now:  # the Ollama container crashed mid-answer: from now on the port refuses
+                sys.stdout.flush()
+                os._exit(3)
+
+        def _drop(self) -> None:
+            self.close_connection = True
+            try:
+                self.wfile.flush()
+            except OSError:
+                pass
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+        def _client_gone(self, wait: float) -> bool:
+            """Wait up to `wait` s; True as soon as the client has closed its side."""
+            try:
+                readable, _, _ = select.select([self.connection], [], [], max(0.0, wait))
+                if readable:
+                    if self.connection.recv(1, socket.MSG_PEEK) == b"":
+                        return True
+                    time.sleep(wait)  # pipelined bytes, not a close: just wait
+            except (OSError, ValueError):
+                return True
+            return False
+
+        def _sleep_unless_gone(self, seconds: float) -> bool:
+            """Sleep `seconds`; False if the client went away meanwhile."""
+            end = time.monotonic() + seconds
+            while (left := end - time.monotonic()) > 0:
+                if self._client_gone(min(left, 0.2)):
+                    return False
+            return True
+
+        def _wait_for_load(self, model: str) -> bool:
+            """Wait until `model` is loaded, starting its load if nobody has; False if the client left.
+
+            Like Ollama's scheduler (server/sched.go: WaitUntilRunning(req.ctx)), a load is tied to
+            the request that started it: when that client goes away the load is aborted and the
+            next request starts it again from zero (unless load_survives_disconnect is set)."""
+            me = object()
+            started = time.monotonic()
+            while True:
+                with state.lock:
+                    state.promote()
+                    if model in state.loaded:
+                        return True
+                    if model not in state.loading:
+                        state.loading[model] = (time.monotonic() + state.load_seconds, me)
+                        if state.load_seconds > 0:
+                            state.loads[model] += 1
+                        state.promote()
+                        if model in state.loaded:
+                            return True
+                    ends, owner = state.loading[model]
+                    left = ends - time.monotonic()
+                if self._client_gone(min(max(left, 0.0), 0.2)):
+                    with state.lock:
+                        state.abandoned += 1
+                        state.abandoned_after.append(round(time.monotonic() - started, 1))
+                        if owner is me and not state.load_survives_disconnect and model in state.loading:
+                            del state.loading[model]
+                            state.aborted_loads += 1
+                    return False
+
+        def _hold(self, probe: bool = False) -> None:
+            """Accept the request and never answer it (until the hang is cleared or the client leaves)."""
+            with state.lock:
+                if probe:
+                    state.hung_health_checks += 1
+                else:
+                    state.hung += 1
+                epoch = state.epoch
+            while True:
+                with state.lock:
+                    if state.epoch != epoch:
+                        break
+                if self._client_gone(0.2):
+                    break
+            self._drop()
 
         def _count_path(self) -> None:
             with state.lock:
@@ -166,6 +388,10 @@ def _make_handler(state: _State):
         def do_GET(self):
             self._count_path()
             path = self.path.split("?")[0]
+            if path == "/_stats":
+                return self._send_json(200, state.snapshot())
+            if state.hang_all:
+                return self._hold()
             if path == "/":
                 return self._send_text(200, "Ollama is running")
             if path == "/api/version":
@@ -173,9 +399,8 @@ def _make_handler(state: _State):
             if path == "/api/tags":
                 return self._send_json(200, {"models": [self._tag(m) for m in state.models]})
             if path == "/api/ps":
-                return self._send_json(200, {"models": []})
-            if path == "/_stats":
-                return self._send_json(200, state.snapshot())
+                return self._send_json(200, {"models": [dict(self._tag(m), expires_at=_now())
+                                                        for m in state.loaded_models()]})
             return self._send_text(404, "404 page not found")
 
         def do_POST(self):
@@ -186,6 +411,8 @@ def _make_handler(state: _State):
                 return self._send_json(400, {"error": "invalid JSON body"})
             if path == "/_control":
                 return self._control(body)
+            if state.hang_all:
+                return self._hold()
             if path == "/api/show":
                 return self._show(body)
             if path == "/api/pull":
@@ -225,6 +452,11 @@ def _make_handler(state: _State):
                     state.fail_status = int(body["fail_status"] or 500)
                 if "delay" in body:
                     state.delay = float(body["delay"] or 0)
+                if body.get("reset"):
+                    body = {"hang": False, "hang_all": False, "load_seconds": 0, "die_after_chunks": None,
+                            "load_survives_disconnect": False, "die_exit": False,
+                            "token_delay": 0, "reply_words": 0, **body}
+                state.apply(body)
             return self._send_json(200, state.snapshot())
 
         def _show(self, body: dict) -> None:
@@ -273,7 +505,16 @@ def _make_handler(state: _State):
                 return self._send_json(400, {"error": "model is required"})
             if model not in state.models:
                 return self._send_json(404, {"error": f"model '{model}' not found, try pulling it first"})
+            load_only = (path == "/api/chat" and not body.get("messages")) or (
+                path == "/api/generate" and not body.get("prompt") and not body.get("images"))
+            health_check = False
+            if path == "/api/chat":
+                users = [m for m in body.get("messages") or [] if isinstance(m, dict) and m.get("role") == "user"]
+                health_check = bool(users) and _text_of(users[-1].get("content")).strip() in HEALTH_CHECK_PROMPTS
+            elif path == "/api/generate":
+                health_check = str(body.get("prompt") or "").strip() in HEALTH_CHECK_PROMPTS
             with state.lock:
+                hang = state.hang
                 failing = model in state.fail_models
                 delay = state.delay
                 n_images = 0
@@ -281,21 +522,46 @@ def _make_handler(state: _State):
                     n_images = sum(len(m.get("images") or []) for m in body.get("messages") or [] if isinstance(m, dict))
                 elif path == "/api/generate":
                     n_images = len(body.get("images") or [])
-                state.images += n_images
                 state.recent.append(
                     {"path": path, "model": model, "stream": body.get("stream", True),
                      "images": n_images, "options": body.get("options") or {}}
                 )
-                if failing:
-                    state.failed[model] += 1
-                else:
-                    state.requests[model] += 1
+                if not hang:
+                    if health_check:  # probes are not user traffic, whatever their answer
+                        state.health_checks[model] += 1
+                    elif failing:
+                        state.failed[model] += 1
+                    elif load_only:
+                        state.load_requests[model] += 1
+                    else:
+                        state.images += n_images
+                        state.requests[model] += 1
+            if hang:  # counted in "hung" (health checks and load-only probes in "hung_health_checks")
+                return self._hold(probe=health_check or load_only)
             if delay:
                 time.sleep(delay)
             if failing:
                 if state.fail_status == 404:
                     return self._send_json(404, {"error": f"model '{model}' not found, try pulling it first"})
                 return self._send_json(state.fail_status, {"error": f"[{state.name} {model}] simulated failure"})
+
+            # model load: the first byte of a cold model comes only after load_seconds
+            if not self._wait_for_load(model):
+                return self._drop()
+
+            if load_only:  # Ollama's way to load a model without generating (the warm-up request)
+                out = {"model": model, "created_at": _now(), "done": True, "done_reason": "load"}
+                if path == "/api/chat":
+                    out["message"] = {"role": "assistant", "content": ""}
+                else:
+                    out["response"] = ""
+                return self._send_json(200, out)
+
+            with state.lock:
+                die_now = state.die_after_chunks is not None and not body.get("stream", True)
+                extra_words = state.reply_words
+            if die_now:  # a non-streaming answer of a crashing runner never arrives
+                return self._die()
 
             tag = f"[{state.name} {model}]"
             if path in ("/api/embed", "/api/embeddings"):
@@ -311,6 +577,8 @@ def _make_handler(state: _State):
             text = f"{tag} reply to: {snippet}"
             if n_images:
                 text += f" (saw {n_images} image{'s' if n_images != 1 else ''})"
+            if extra_words:
+                text += "".join(f" w{i}" for i in range(1, extra_words + 1))
             prompt_tokens = max(1, len(prompt.split()))
             words = text.split(" ")
             eval_count = len(words)
@@ -341,7 +609,7 @@ def _make_handler(state: _State):
                     yield {"model": model, "created_at": _now(),
                            "message": {"role": "assistant", "content": ""}, **done_fields}
 
-                return self._stream_ndjson(chunks())
+                return self._stream_ndjson(chunks(), inference=True)
 
             # /api/generate
             if not stream:
@@ -355,7 +623,7 @@ def _make_handler(state: _State):
                     yield {"model": model, "created_at": _now(), "response": piece, "done": False}
                 yield {"model": model, "created_at": _now(), "response": "", "context": [1, 2, 3], **done_fields}
 
-            return self._stream_ndjson(gen_chunks())
+            return self._stream_ndjson(gen_chunks(), inference=True)
 
         def _embed(self, path: str, model: str, body: dict) -> None:
             def vec(s: str) -> list:
@@ -380,8 +648,14 @@ class OllamaStub:
     """An in-process stand-in Ollama server on 127.0.0.1 (a free port unless one is given)."""
 
     def __init__(self, name: str = "inst-a", port: int = 0, host: str = "127.0.0.1",
-                 models: Iterable[str] = DEFAULT_MODELS, fail_models: Iterable[str] = (), delay: float = 0.0):
-        self.state = _State(name, models, fail_models, delay)
+                 models: Iterable[str] = DEFAULT_MODELS, fail_models: Iterable[str] = (), delay: float = 0.0,
+                 **behaviours):
+        """`behaviours`: any of BEHAVIOURS (hang, hang_all, load_seconds, die_after_chunks,
+        token_delay, reply_words), as in /_control."""
+        unknown = set(behaviours) - set(BEHAVIOURS)
+        if unknown:
+            raise TypeError(f"unknown behaviours: {sorted(unknown)}")
+        self.state = _State(name, models, fail_models, delay, **behaviours)
         self.httpd = ThreadingHTTPServer((host, port), _make_handler(self.state))
         self.httpd.daemon_threads = True
         self.host, self.port = self.httpd.server_address[:2]
@@ -421,6 +695,12 @@ class OllamaStub:
         with self.state.lock:
             self.state.reset_counters()
 
+    def control(self, **settings) -> dict:
+        """Same keys as POST /_control (e.g. hang=True, load_seconds=40, unload=True)."""
+        with self.state.lock:
+            self.state.apply(settings)
+        return self.stats()
+
     def __enter__(self) -> "OllamaStub":
         return self.start()
 
@@ -456,11 +736,27 @@ def main(argv: list | None = None) -> int:
     ap.add_argument("--models", default=",".join(DEFAULT_MODELS), help="comma-separated installed models")
     ap.add_argument("--fail-models", default="", help="comma-separated models that answer HTTP 500")
     ap.add_argument("--delay", type=float, default=0.0, help="seconds to wait before each inference reply")
+    ap.add_argument("--hang", action="store_true", help="accept inference requests and never answer them")
+    ap.add_argument("--hang-all", action="store_true", help="hang every Ollama endpoint (the server is wedged)")
+    ap.add_argument("--load-seconds", type=float, default=0.0,
+                    help="a cold model's first byte comes after this many seconds (model load)")
+    ap.add_argument("--load-survives-disconnect", action="store_true",
+                    help="a started load finishes even when its client goes away (Ollama aborts it)")
+    ap.add_argument("--die-after-chunks", type=int, default=None,
+                    help="cut every stream after this many chunks (closed without the done chunk)")
+    ap.add_argument("--die-exit", action="store_true", help="exit the process right after a cut stream")
+    ap.add_argument("--token-delay", type=float, default=0.0, help="seconds between streamed chunks")
+    ap.add_argument("--reply-words", type=int, default=0, help="extra words in every answer")
     a = ap.parse_args(argv)
+    global _EXIT_ALLOWED
+    _EXIT_ALLOWED = True
     stub = OllamaStub(
         a.name, port=a.port, host=a.host,
         models=[m for m in a.models.split(",") if m],
         fail_models=[m for m in a.fail_models.split(",") if m], delay=a.delay,
+        hang=a.hang, hang_all=a.hang_all, load_seconds=a.load_seconds,
+        load_survives_disconnect=a.load_survives_disconnect, die_after_chunks=a.die_after_chunks, die_exit=a.die_exit,
+        token_delay=a.token_delay, reply_words=a.reply_words,
     )
 
     def _term(*_):

@@ -181,9 +181,11 @@ def wait_http(url: str, proc: Proc | None = None, timeout: float = 60.0, interva
 
 def start_ollama_stub(name: str, *, port: int | None = None, fail_models: Sequence[str] = (),
                       delay: float = 0.0, log_dir: str | os.PathLike | None = None,
-                      timeout: float = 20.0) -> tuple[Proc, str]:
+                      timeout: float = 20.0, **behaviours) -> tuple[Proc, str]:
     """Run tests/support/ollama_stub.py as a subprocess (so a test can kill it hard).
 
+    `behaviours`: hang, hang_all, load_seconds, die_after_chunks, token_delay, reply_words
+    (the stand-in's CLI flags; they can also be changed later through /_control).
     Returns (proc, base_url). The caller must proc.stop() it (use try/finally or a fixture).
     """
     port = port or free_port()
@@ -191,6 +193,12 @@ def start_ollama_stub(name: str, *, port: int | None = None, fail_models: Sequen
            "--port", str(port), "--name", name, "--delay", str(delay)]
     if fail_models:
         cmd += ["--fail-models", ",".join(fail_models)]
+    for key, value in behaviours.items():
+        flag = "--" + key.replace("_", "-")
+        if isinstance(value, bool):
+            cmd += [flag] if value else []
+        elif value is not None:
+            cmd += [flag, str(value)]
     proc = start_process(cmd, name=f"ollama-stub-{name}", env=dict(os.environ), log_dir=log_dir)
     url = f"http://127.0.0.1:{port}"
     try:
