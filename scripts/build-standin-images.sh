@@ -19,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO="$PWD"
 eval "export $(scripts/docker-engine.sh env)"
+scripts/docker-engine.sh start
 VENVS="${OWUI_ROUTER_VENVS:-$REPO/.venvs}"
 WORK="${OWUI_STANDIN_BUILD:-/var/tmp/owui-router-standins}"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
@@ -66,6 +67,16 @@ add_venv() {
   [ -x "$venv/bin/python" ] || { log "$venv is missing: run scripts/setup-test-env.sh ${venv##*/}"; exit 1; }
   local sp; sp=$(echo "$venv"/lib/python3.*/site-packages)
   cp -al "$sp" "$ctx/site-packages" 2>/dev/null || cp -a "$sp" "$ctx/site-packages"
+  # the image's python3 is Debian's (another 3.11 patch release): add what its markers need
+  local pyver extra
+  pyver=$(docker run --rm --network none "$BASE_TAG" python3 -c 'import platform; print(platform.python_version())')
+  extra=$("$venv/bin/python" docker/standins/requirements-for-python.py "$pyver")
+  if [ -n "$extra" ]; then
+    log "${venv##*/}: adding for Python $pyver: $(echo $extra)"
+    # shellcheck disable=SC2086
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps --target "$ctx/site-packages" $extra
+  fi
+  rm -f "$ctx/requirements-for-python.py"
   mkdir -p "$ctx/bin"
   for s in "$@"; do
     sed '1s|^#!.*python.*$|#!/usr/bin/python3|' "$venv/bin/$s" > "$ctx/bin/$s"; chmod 755 "$ctx/bin/$s"

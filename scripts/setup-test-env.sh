@@ -5,7 +5,11 @@
 #   - the real Open WebUI server in its own venv (.venvs/openwebui)
 #   - Debian packages used by tests: chromium (browser test), redis-server, nginx,
 #     docker-compose (compose file validation), postgresql (scale-out test)
-# Usage: scripts/setup-test-env.sh [all|python|litellm|openwebui|debian]
+#   - the Docker test tier (tests/test_docker_stack.py): Debian's docker.io, debootstrap and
+#     iptables; starts the tier's engine (scripts/docker-engine.sh: dockerd in a network namespace
+#     with no uplink) and builds the stand-in images from the venvs above
+#     (scripts/build-standin-images.sh). The tests stop the engine when they are done.
+# Usage: scripts/setup-test-env.sh [all|python|litellm|openwebui|debian|docker]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,11 +68,29 @@ setup_debian() {
   fi
 }
 
+setup_docker() {
+  local need=()
+  command -v dockerd >/dev/null || need+=(docker.io)
+  command -v debootstrap >/dev/null || need+=(debootstrap)
+  command -v iptables >/dev/null || need+=(iptables)
+  command -v nsenter >/dev/null || need+=(util-linux)
+  command -v ip >/dev/null || need+=(iproute2)
+  if [ "${#need[@]}" -gt 0 ]; then
+    log "apt-get install ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+  log "docker engine + stand-in images"
+  OWUI_ROUTER_VENVS="$VENVS" bash scripts/build-standin-images.sh
+}
+
 case "$what" in
-  all) setup_python; setup_debian; setup_litellm; setup_openwebui ;;
+  all) setup_python; setup_debian; setup_litellm; setup_openwebui; setup_docker ;;
   python) setup_python ;;
   litellm) setup_litellm ;;
   openwebui) setup_openwebui ;;
   debian) setup_debian ;;
-  *) echo "usage: $0 [all|python|litellm|openwebui|debian]" >&2; exit 2 ;;
+  docker) setup_docker ;;
+  *) echo "usage: $0 [all|python|litellm|openwebui|debian|docker]" >&2; exit 2 ;;
 esac

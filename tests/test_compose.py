@@ -1,6 +1,7 @@
 """compose.yaml checked by a real Compose implementation's parser (Debian's docker-compose 1.29,
 `config`) and by the Compose specification's JSON schema (the copy that package ships), plus
-the promises docs/stack.md makes about the stack. Docker itself cannot run here."""
+the promises docs/stack.md makes about the stack. tests/test_docker_stack.py starts it on a real
+Docker engine."""
 from __future__ import annotations
 
 import json
