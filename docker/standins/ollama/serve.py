@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -25,15 +26,45 @@ from ollama_stub import OllamaStub  # noqa: E402
 STATE = Path(os.environ.get("OLLAMA_MODELS", "/root/.ollama/models")) / "standin-models.json"
 
 
+def _ptr(ip: str, server: str = "127.0.0.11", timeout: float = 2.0) -> str:
+    """Reverse-resolve `ip` with one DNS PTR query to Docker's embedded DNS server (which knows the
+    container names), bypassing /etc/hosts (where the address maps to the bare hostname)."""
+    qname = b"".join(bytes([len(p)]) + p.encode() for p in [*reversed(ip.split(".")), "in-addr", "arpa"]) + b"\0"
+    query = struct.pack(">HHHHHH", 0x4F57, 0x0100, 1, 0, 0, 0) + qname + struct.pack(">HH", 12, 1)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(timeout)
+        s.sendto(query, (server, 53))
+        data = s.recv(4096)
+    if struct.unpack(">H", data[6:8])[0] < 1:
+        raise OSError("no PTR answer")
+
+    def name_at(off: int) -> tuple[str, int]:
+        labels, end = [], None
+        while data[off]:
+            if data[off] & 0xC0 == 0xC0:
+                end = end or off + 2
+                off = struct.unpack(">H", data[off:off + 2])[0] & 0x3FFF
+                continue
+            labels.append(data[off + 1:off + 1 + data[off]].decode())
+            off += 1 + data[off]
+        return ".".join(labels), (end or off + 1)
+
+    _, off = name_at(12)
+    off += 4  # qtype, qclass
+    _, off = name_at(off)
+    off += 10  # type, class, ttl, rdlength
+    return name_at(off)[0]
+
+
 def instance_name() -> str:
+    """The container's name on the compose network, e.g. proj_ollama-a_1 (hostname if unknown)."""
     host = socket.gethostname()
     for _ in range(20):
         try:
-            ip = socket.gethostbyname(host)
-            name = socket.gethostbyaddr(ip)[0].split(".")[0]
-            if name and name != host:
+            name = _ptr(socket.gethostbyname(host)).split(".")[0]
+            if name:
                 return name
-        except OSError:
+        except (OSError, IndexError, struct.error, UnicodeDecodeError):
             pass
         time.sleep(0.25)
     return host
