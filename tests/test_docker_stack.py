@@ -291,3 +291,11 @@ def test_one_ollama_container_killed_chats_still_answered(stack):
     replies = [reply_of(stack.chat(CODE_PROMPT if i % 2 == 0 else CHAT_PROMPT)) for i in range(10)]
     assert all(r.startswith("[owuidt_ollama-b_1 ") for r in replies), replies
     assert sum("deepseek-coder]" in r for r in replies) == 5 and sum("llama3]" in r for r in replies) == 5
+
+
+def test_a_missing_engine_fails_the_tier_instead_of_skipping(monkeypatch):
+    # what the `engine` fixture turns into pytest.fail: no dockerd on PATH -> EngineError naming the setup
+    real_which = shutil.which
+    monkeypatch.setattr(de.shutil, "which", lambda exe: None if exe == "dockerd" else real_which(exe))
+    with pytest.raises(de.EngineError, match="setup-test-env.sh docker"):
+        de.start_engine()
