@@ -30,12 +30,14 @@ start() {
   if up; then return 0; fi
   command -v dockerd >/dev/null || { log "dockerd is missing: run scripts/setup-test-env.sh docker"; exit 1; }
   mkdir -p "$STATE" "$DATA"
-  if ! ip netns list | grep -qw "$NS"; then
-    ip netns add "$NS"
+  if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+    log "dockerd $(cat "$PIDFILE") is running but does not answer on $SOCK; log $LOG"; exit 1
   fi
+  # left by a killed run: pid file, socket, and a namespace with the old bridges in it
+  rm -f "$PIDFILE" "$SOCK"
+  if ip netns list | grep -qw "$NS"; then ip netns del "$NS"; fi
+  ip netns add "$NS"
   ip -n "$NS" link set lo up
-  # stale pid file from a killed run
-  if [ -f "$PIDFILE" ] && ! kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then rm -f "$PIDFILE"; fi
   # nsenter joins the network namespace only (ip netns exec would also remount /sys and hide
   # the cgroup mounts dockerd needs)
   setsid nsenter --net="/run/netns/$NS" -- \
