@@ -288,9 +288,14 @@ def test_down_then_up_keeps_users_valves_and_models(stack):
 def test_one_ollama_container_killed_chats_still_answered(stack):
     stack.token = stack.token or stack.signin(ADMIN_EMAIL, SECRETS["WEBUI_ADMIN_PASSWORD"])
     de.run(["docker", "kill", stack.cid("ollama-a")])
-    replies = [reply_of(stack.chat(CODE_PROMPT if i % 2 == 0 else CHAT_PROMPT)) for i in range(10)]
+    # Slow here, not on a real host: the engine's namespace has no DNS server to forward to, so a
+    # lookup of the dead container's name times out (10 s, glibc) instead of failing at once, and
+    # LiteLLM's weighted failover then re-sends to ollama-b.
+    t0 = time.monotonic()
+    replies = [reply_of(stack.chat(CODE_PROMPT if i % 2 == 0 else CHAT_PROMPT)) for i in range(6)]
+    print(f"\n[docker] ollama-a killed: 6 chats in {time.monotonic() - t0:.0f} s")
     assert all(r.startswith("[owuidt_ollama-b_1 ") for r in replies), replies
-    assert sum("deepseek-coder]" in r for r in replies) == 5 and sum("llama3]" in r for r in replies) == 5
+    assert sum("deepseek-coder]" in r for r in replies) == 3 and sum("llama3]" in r for r in replies) == 3
 
 
 def test_a_missing_engine_fails_the_tier_instead_of_skipping(monkeypatch):
