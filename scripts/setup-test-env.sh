@@ -5,7 +5,11 @@
 #   - the real Open WebUI server in its own venv (.venvs/openwebui)
 #   - Debian packages used by tests: chromium (browser test), redis-server, nginx,
 #     docker-compose (compose file validation), postgresql (scale-out test)
-# Usage: scripts/setup-test-env.sh [all|python|litellm|openwebui|debian]
+#   - the Docker test tier (tests/test_docker_stack.py): Debian's docker.io, debootstrap and
+#     iptables; starts the tier's engine (scripts/docker-engine.sh: dockerd in a network namespace
+#     with no uplink) and builds the stand-in images from the venvs above
+#     (scripts/build-standin-images.sh). The tests stop the engine when they are done.
+# Usage: scripts/setup-test-env.sh [all|python|litellm|openwebui|debian|docker]
 # Needs root for the Debian packages (apt-get; skipped when they are all present) and about 4 GB
 # of disk for .venvs/. The package goes into the python3 on PATH (or $PYTHON): use a virtual env.
 set -euo pipefail
@@ -59,6 +63,12 @@ debian_missing() {
   command -v docker-compose >/dev/null || need+=(docker-compose)
   # Postgres server binaries (initdb/postgres) for the scale-out test of Open WebUI on Postgres
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+  # the Docker tier: the engine, the base image's debootstrap, its network namespace
+  command -v dockerd >/dev/null || need+=(docker.io)
+  command -v debootstrap >/dev/null || need+=(debootstrap)
+  command -v iptables >/dev/null || need+=(iptables)
+  command -v nsenter >/dev/null || need+=(util-linux)
+  command -v ip >/dev/null || need+=(iproute2)
   echo "${need[*]}"
 }
 
@@ -85,11 +95,18 @@ setup_debian() {
   fi
 }
 
+setup_docker() {
+  setup_debian
+  log "docker engine + stand-in images"
+  OWUI_ROUTER_VENVS="$VENVS" bash scripts/build-standin-images.sh
+}
+
 case "$what" in
-  all) check_root; setup_python; setup_debian; setup_litellm; setup_openwebui ;;
+  all) check_root; setup_python; setup_debian; setup_litellm; setup_openwebui; setup_docker ;;
   python) setup_python ;;
   litellm) setup_litellm ;;
   openwebui) setup_openwebui ;;
   debian) check_root; setup_debian ;;
-  *) echo "usage: $0 [all|python|litellm|openwebui|debian]" >&2; exit 2 ;;
+  docker) check_root; setup_docker ;;
+  *) echo "usage: $0 [all|python|litellm|openwebui|debian|docker]" >&2; exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 """compose.yaml checked by a real Compose implementation's parser (Debian's docker-compose 1.29,
 `config`) and by the Compose specification's JSON schema (the copy that package ships), plus
-the promises docs/stack.md makes about the stack. Docker itself cannot run here."""
+the promises docs/stack.md makes about the stack. tests/test_docker_stack.py starts it on a real
+Docker engine."""
 from __future__ import annotations
 
 import json
@@ -135,6 +136,8 @@ def test_images_are_pinned_to_the_tested_versions(cfg):
         image = svc["image"]
         tag = image.rsplit(":", 1)[1] if ":" in image.split("/")[-1] else ""
         assert tag and tag not in ("latest", "main", "main-latest", "main-stable"), f"{name}: unpinned {image}"
+        # an exact version (digits and dots, optional v and suffix), not a floating tag such as 3.11-slim
+        assert re.fullmatch(r"v?\d+\.\d+\.\d+(-[\w.]+)?", tag), f"{name}: {image} is not pinned to an exact version"
     assert s["litellm"]["image"].endswith(f"-v{litellm_v}") or s["litellm"]["image"].endswith(f":v{litellm_v}")
     assert s["open-webui"]["image"].endswith(f":v{owui_v}")
     assert s["ollama-a"]["image"] == s["ollama-b"]["image"] and s["ollama-a"]["image"].startswith("ollama/ollama:")
@@ -203,9 +206,21 @@ def test_jobs_run_the_repository_scripts(cfg):
     assert set(_env(pull)["OLLAMA_URLS"].split()) == {"http://ollama-a:11434", "http://ollama-b:11434"}
 
     inst = s["router-install"]
-    assert any(Path(src).resolve() == REPO_ROOT.resolve() and dst == "/app" and ro for src, dst, ro in _volumes(inst))
-    cmd = " ".join(inst["command"]) if isinstance(inst["command"], list) else inst["command"]
-    assert "python /app/scripts/install-router.py" in cmd and "pip install" in cmd
+    # the Python of the pinned Open WebUI image (requests, pydantic): nothing installed at run time
+    assert inst["image"] == s["open-webui"]["image"]
+    run = " ".join(inst.get("entrypoint") or []) + " " + " ".join(inst.get("command") or [])
+    assert "pip" not in run and "install-router.py install" in run
+    # only what install-router.py reads, all read-only: the script, src/ (the package, whatever its
+    # layout) and the generated function; never the repository root (.env, .venvs/)
+    vols = {Path(src).resolve(): (dst, ro) for src, dst, ro in _volumes(inst)}
+    assert set(vols) == {(REPO_ROOT / "scripts" / "install-router.py").resolve(), (REPO_ROOT / "src").resolve(),
+                         (REPO_ROOT / "functions" / "router_filter.py").resolve()}, vols
+    assert all(ro for _, ro in vols.values())
+    script = vols[(REPO_ROOT / "scripts" / "install-router.py").resolve()][0]
+    root = script.rsplit("/scripts/", 1)[0]  # the script puts <root>/src on sys.path
+    assert vols[(REPO_ROOT / "src").resolve()][0] == f"{root}/src"
+    assert vols[(REPO_ROOT / "functions" / "router_filter.py").resolve()][0] == f"{root}/functions/router_filter.py"
+    assert inst["entrypoint"][1] == script
     env = _env(inst)
     assert env["OWUI_URL"] == "http://open-webui:8080"
     assert env["OWUI_ADMIN_EMAIL"] and env["OWUI_ADMIN_PASSWORD"] == SECRETS["WEBUI_ADMIN_PASSWORD"]
