@@ -46,10 +46,8 @@ sys.path.insert(0, str(REPO / "src"))
 
 from support import procs  # noqa: E402
 from support.litellm_proxy import LiteLLMProxy  # noqa: E402
+from support.images import tiny_png  # noqa: E402
 from support.openwebui import OpenWebUI  # noqa: E402
-
-sys.path.insert(0, str(REPO / "tests" / "e2e"))
-from test_e2e_resilience import tiny_png  # noqa: E402
 
 PNG = tiny_png()
 # (content, the alias it belongs to, the Ollama model that must answer)

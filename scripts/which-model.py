@@ -47,8 +47,9 @@ def parse_records(lines):
 
 
 def answered(records):
-    """Only the final answers (one per user request), not the failed attempts before them."""
-    return [r for r in records if r.get("status") == "ok"]
+    """Only the final answers (one per user request): not the failed attempts before them, nor the
+    proxy's own background health checks (they name no requested model group)."""
+    return [r for r in records if r.get("status") == "ok" and r.get("requested")]
 
 
 def format_table(records, n):

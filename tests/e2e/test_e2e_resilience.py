@@ -10,29 +10,15 @@
 """
 from __future__ import annotations
 
-import base64
 import json
-import struct
 import threading
-import zlib
 
 import pytest
 
+from support.images import tiny_png
 from support.ollama_stub import remote_control
 
 pytestmark = [pytest.mark.e2e]
-
-
-def tiny_png(rgb=(30, 120, 200), size=8) -> str:
-    """A small valid PNG as a data URL (as in test_e2e_routing)."""
-    raw = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
-
-    def chunk(tag, data):
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
-
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
-           + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 def stream_events(reply):
