@@ -82,7 +82,7 @@ def summary(records):
     failed_attempts = sum(1 for r in records if r.get("status") != "ok")
     lines = [f"answered requests: {len(ok)}   cross-model fallbacks: {fallbacks}   "
              f"failed attempts (retried or fell back): {failed_attempts}"]
-    lines += [f"  {dep:<28} {n}" for dep, n in sorted(per_dep.items(), key=lambda kv: (-kv[1], str(kv[0])))]
+    lines += [f"  {str(dep):<28} {n}" for dep, n in sorted(per_dep.items(), key=lambda kv: (-kv[1], str(kv[0])))]
     lines.append("per instance: " + ", ".join(f"{k}={v}" for k, v in sorted(per_inst.items())))
     return "\n".join(lines), per_dep, per_inst
 

@@ -80,3 +80,24 @@ def test_warm_up_can_be_skipped_and_a_failed_load_fails_the_job():
         c.control(hang=True)  # the runner is stuck: the load never answers
         p = run_pull(c.url, OLLAMA_WARM_TIMEOUT="1", OLLAMA_MODELS_TO_PULL="llama3")
         assert p.returncode == 1 and "llama3: warm-up FAILED" in p.stdout, p.stdout
+
+
+def test_which_model_lists_user_requests_not_the_proxys_health_checks():
+    """LiteLLM's background health checks go through the request-log callback with no model group."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    lines = [
+        {"requested": None, "group": None, "deployment": None, "status": "ok"},
+        {"requested": "gpt-code", "group": "gpt-code", "deployment": "deepseek-coder@ollama-b",
+         "api_base": "http://ollama-b:11434", "status": "ok"},
+    ] + [{"requested": None, "group": None, "deployment": None, "status": "ok"}] * 25
+    text = "".join(f"litellm-1  | OWUI_ROUTER_REQUEST {json.dumps(r)}\n" for r in lines)
+    p = subprocess.run([sys.executable, str(root / "scripts" / "which-model.py"), "-n", "20"], input=text,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "answered requests: 1" in p.stdout
+    assert "gpt-code    deepseek-coder@ollama-b" in p.stdout and "None" not in p.stdout
