@@ -1211,15 +1211,7 @@ def best_route(raw: str, routes: tuple):
 
 def estimated_tokens(messages) -> int:
     """Tokens of the whole conversation, estimated as characters / 4 (text parts only)."""
-    from_text = 0
-    for message in messages if isinstance(messages, list) else ():
-        if isinstance(message, dict):
-            content = message.get("content")
-            if isinstance(content, str):
-                from_text += len(content)
-            elif isinstance(content, list):
-                from_text += sum(len(p.get("text") or "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
-    return from_text // 4
+    return sum(len(content_text(m.get("content"))) for m in messages if isinstance(m, dict)) // 4 if isinstance(messages, list) else 0
 
 
 # ------------------------------------------------------------------------------------------------
