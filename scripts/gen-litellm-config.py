@@ -23,6 +23,11 @@ An Ollama deployment is a `model_list` entry whose `litellm_params.model` starts
 `ollama/` or `ollama_chat/`. Entries that differ only in `api_base` (the single-box
 config's OLLAMA_A_URL / OLLAMA_B_URL pair) are merged into one template first.
 
+A config with `include:` (litellm_config.reasoning.yaml includes litellm_config.yaml) is
+merged first the way LiteLLM merges it (litellm/proxy/common_utils/config_includes.py in
+1.108.0: each file named relative to the one that names it, read once; lists are joined,
+every other key is replaced by the included file's), so the generated file needs no include.
+
 Local Python modules the config names as dotted paths (the request-log callback in
 `litellm_settings.callbacks`) are resolved by LiteLLM relative to the config file, so
 with --out they are copied next to the generated file (scripts/litellm_request_log.py).
@@ -85,6 +90,49 @@ def parse_hosts(spec: str) -> list[tuple[str, str]]:
     if not hosts:
         raise ConfigError("no Ollama hosts given: set OLLAMA_HOSTS or pass --hosts (name=url,...)")
     return hosts
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as e:
+        raise ConfigError(f"cannot read {path}: {e}") from e
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path} is not valid YAML: {e}") from e
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} is not a LiteLLM config (a YAML mapping)")
+    return data
+
+
+def load_config(path: Path) -> dict:
+    """The config at `path` with its `include` files merged in, as LiteLLM 1.108.0 merges them:
+    breadth first, each file once, named relative to the file that names it; an included
+    file's lists extend the merged lists, its other values replace them."""
+    path = path.resolve()
+    merged = {k: v for k, v in _read_yaml(path).items() if k != "include"}
+    pending = [(inc, path) for inc in _includes(_read_yaml(path), path)]
+    loaded = {path}
+    while pending:
+        entry, declared_in = pending.pop(0)
+        location = (declared_in.parent / entry).resolve()
+        if location in loaded:
+            continue
+        loaded.add(location)
+        included = _read_yaml(location)
+        for key, value in included.items():
+            if key == "include":
+                continue
+            base = merged.get(key)
+            merged[key] = [*base, *value] if isinstance(base, list) and isinstance(value, list) else value
+        pending.extend((inc, location) for inc in _includes(included, location))
+    return merged
+
+
+def _includes(config: dict, path: Path) -> list[str]:
+    entries = config.get("include", [])
+    if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+        raise ConfigError(f"{path}: 'include' must be a list of file paths")
+    return entries
 
 
 def is_ollama_deployment(entry: dict) -> bool:
@@ -211,12 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     try:
         hosts = parse_hosts(a.hosts if a.hosts is not None else os.environ.get("OLLAMA_HOSTS", ""))
-        try:
-            source = yaml.safe_load(a.config.read_text())
-        except OSError as e:
-            raise ConfigError(f"cannot read {a.config}: {e}") from e
-        except yaml.YAMLError as e:
-            raise ConfigError(f"{a.config} is not valid YAML: {e}") from e
+        source = load_config(a.config)
         result = generate(source, hosts)
     except ConfigError as e:
         sys.stderr.write(f"gen-litellm-config: {e}\n")

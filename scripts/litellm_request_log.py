@@ -19,7 +19,9 @@ Two roles in one file (it needs nothing but litellm and PyYAML, both in the Lite
    It writes a copy of the config with `litellm_settings.callbacks` extended by
    `scripts.litellm_request_log.request_log` and `scripts.litellm_request_log.hang_guard`,
    puts a copy of this file where LiteLLM resolves those dotted paths (next to the copied
-   config), and execs `litellm --config <copy> ARGS...`.
+   config), and execs `litellm --config <copy> ARGS...`. The files the config names under
+   `include` (litellm_config.reasoning.yaml includes litellm_config.yaml) are named by their
+   absolute path in the copy, so LiteLLM still finds and merges them.
    Later `--config` arguments in ARGS win (LiteLLM then runs without this log).
 
 3. The hang guard (`HangGuard`, instance `hang_guard`): LiteLLM 1.108.0 cools a deployment down
@@ -214,6 +216,15 @@ def prepare(config: str, workdir: str) -> str:
 
     with open(config) as f:
         cfg = yaml.safe_load(f) or {}
+    # LiteLLM reads an `include` entry next to the config that names it; the copy lives
+    # elsewhere, so name the included files by their absolute path (LiteLLM still merges them)
+    includes = cfg.get("include")
+    if isinstance(includes, list):
+        here = os.path.dirname(os.path.abspath(config))
+        cfg["include"] = [os.path.join(here, i) if isinstance(i, str) else i for i in includes]
+        missing = [i for i in cfg["include"] if isinstance(i, str) and not os.path.isfile(i)]
+        if missing:
+            raise SystemExit(f"litellm_request_log.py: {config} includes {', '.join(missing)}, which does not exist")
     settings = cfg.setdefault("litellm_settings", {}) or {}
     cfg["litellm_settings"] = settings
     callbacks = list(settings.get("callbacks") or [])

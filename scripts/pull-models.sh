@@ -6,8 +6,13 @@
 # URLs default to $OLLAMA_URLS (space-separated), else the compose-published ones are not
 # assumed: inside compose the `ollama-pull` service runs this with
 # OLLAMA_URLS="http://ollama-a:11434 http://ollama-b:11434".
-# Models default to $OLLAMA_MODELS_TO_PULL, else "llama3 deepseek-coder llava mistral"
-# (the models behind gpt-chat, gpt-code, gpt-vision, gpt-backup in litellm_config.yaml).
+# Models: $OLLAMA_MODELS_TO_PULL (space-separated) if set; else every Ollama model that the
+# LiteLLM config $OLLAMA_MODELS_FROM names (`model: ollama_chat/NAME` or `ollama/NAME`, in it
+# and in the files its `include:` lists), so the pull follows the config the proxy runs: compose
+# sets it to the file LITELLM_CONFIG selects (litellm_config.reasoning.yaml adds deepseek-r1);
+# else "llama3 deepseek-coder llava mistral" (gpt-chat, gpt-code, gpt-vision, gpt-backup in
+# litellm_config.yaml). With both set, a model the config names that the list lacks is named
+# in a warning (the proxy would get "model not found" for it).
 #
 # A model that an instance already has (POST /api/show answers 200) is skipped, so running
 # this again costs nothing and works offline once everything is pulled. Otherwise it calls
@@ -27,7 +32,9 @@
 # Exit code: 0 when every model is present (and warmed) on every instance, 1 otherwise.
 set -u
 
-MODELS="${OLLAMA_MODELS_TO_PULL:-llama3 deepseek-coder llava mistral}"
+DEFAULT_MODELS="llama3 deepseek-coder llava mistral"
+MODELS="${OLLAMA_MODELS_TO_PULL:-}"
+MODELS_FROM="${OLLAMA_MODELS_FROM:-}"
 WAIT_SECONDS="${OLLAMA_WAIT_SECONDS:-120}"
 WARM="${OLLAMA_WARM:-1}"
 WARM_TIMEOUT="${OLLAMA_WARM_TIMEOUT:-600}"
@@ -44,6 +51,21 @@ if [ -z "$URLS" ]; then
 fi
 
 log() { printf '[pull-models] %s\n' "$*"; }
+
+config_models() {  # the Ollama models a LiteLLM config names, with its includes (depth <= 4)
+  file="$1"; depth="${2:-0}"
+  if [ ! -r "$file" ]; then
+    echo "pull-models: cannot read the LiteLLM config $file (OLLAMA_MODELS_FROM)" >&2
+    return 1
+  fi
+  sed -n '/^[[:space:]]*#/d; s/.*model:[[:space:]]*["'"'"']\{0,1\}ollama\(_chat\)\{0,1\}\/\([^][[:space:],}"'"'"']*\).*/\2/p' "$file"
+  [ "$depth" -ge 4 ] && return 0
+  dir=$(dirname "$file")
+  for inc in $(sed -n '/^include:/,/^[^[:space:]-]/s/^[[:space:]]*-[[:space:]]*["'"'"']\{0,1\}\([^"'"'"'[:space:]]*\).*/\1/p' "$file"); do
+    case "$inc" in /*) path="$inc" ;; *) path="$dir/$inc" ;; esac
+    (config_models "$path" $((depth + 1))) || return 1  # a subshell: its variables stay its own
+  done
+}
 
 wait_for() {  # wait until the instance answers /api/version
   url="$1"; waited=0
@@ -107,6 +129,24 @@ warm() {  # load the model into memory without generating (Ollama: /api/chat wit
   fi
   log "$url $model: warm (loaded in ${secs}s)"
 }
+
+if [ -n "$MODELS_FROM" ]; then
+  named=$(config_models "$MODELS_FROM") || exit 2
+  named=$(printf '%s\n' $named | awk 'NF && !seen[$0]++' | tr '\n' ' ')
+  if [ -z "$named" ]; then
+    echo "pull-models: $MODELS_FROM names no Ollama model (model: ollama_chat/NAME)" >&2
+    exit 2
+  fi
+  if [ -z "$MODELS" ]; then
+    MODELS="$named"
+    log "models named by $(basename "$MODELS_FROM"): $MODELS"
+  else
+    for m in $named; do
+      case " $MODELS " in *" $m "*) ;; *) log "WARNING: $(basename "$MODELS_FROM") uses $m, which OLLAMA_MODELS_TO_PULL does not list: requests for it will fail until it is pulled";; esac
+    done
+  fi
+fi
+[ -n "$MODELS" ] || MODELS="$DEFAULT_MODELS"
 
 failed=0
 for url in $URLS; do

@@ -200,9 +200,13 @@ def test_jobs_run_the_repository_scripts(cfg):
     pull = s["ollama-pull"]
     assert any(Path(src).resolve() == (REPO_ROOT / "scripts").resolve() and ro for src, _, ro in _volumes(pull))
     assert "/scripts/pull-models.sh" in " ".join(pull["entrypoint"])
-    models = set(_env(pull)["OLLAMA_MODELS_TO_PULL"].split())
-    wanted = {m.split("/", 1)[1] for m in re.findall(r"model: (ollama_chat/[\w.:-]+)", LITELLM_CONFIG.read_text())}
-    assert wanted <= models, f"the pull job misses {wanted - models}"
+    # no fixed list: the job pulls what the LiteLLM config in use names (LITELLM_CONFIG, default the
+    # same file litellm mounts), read from a read-only copy of it and of the files it includes
+    assert _env(pull)["OLLAMA_MODELS_TO_PULL"] == ""
+    pull_vols = {dst: (Path(src), ro) for src, dst, ro in _volumes(pull)}
+    src, ro = pull_vols[_env(pull)["OLLAMA_MODELS_FROM"]]
+    assert src.resolve() == LITELLM_CONFIG.resolve() and ro
+    assert pull_vols[str(Path(_env(pull)["OLLAMA_MODELS_FROM"]).with_name("litellm_config.reasoning.yaml"))][1]
     assert set(_env(pull)["OLLAMA_URLS"].split()) == {"http://ollama-a:11434", "http://ollama-b:11434"}
 
     inst = s["router-install"]
@@ -240,3 +244,22 @@ def test_env_example_lists_every_variable_and_no_secret_is_committed():
     assert ignored, ".env must be git-ignored"
     tracked = subprocess.run(["git", "ls-files", ".env"], cwd=REPO_ROOT, capture_output=True, text=True).stdout
     assert tracked.strip() == ""
+
+
+def test_litellm_config_selects_the_reasoning_file_for_the_proxy_and_the_pull(tmp_path):
+    """LITELLM_CONFIG=litellm_config.reasoning.yaml: the proxy runs that file, which finds the file it
+    includes next to it in the container, and the pull job reads the same file."""
+    r = run_config(tmp_path, env_file(tmp_path, LITELLM_CONFIG="litellm_config.reasoning.yaml"))
+    assert r.returncode == 0, r.stderr
+    cfg = yaml.safe_load(r.stdout)
+    svc, pull = cfg["services"]["litellm"], cfg["services"]["ollama-pull"]
+    vols = {dst: Path(src).resolve() for src, dst, _ in _volumes(svc)}
+    config_in_container = svc["entrypoint"][svc["entrypoint"].index("--config") + 1]
+    assert vols[config_in_container] == (REPO_ROOT / "litellm_config.reasoning.yaml").resolve()
+    included = yaml.safe_load((REPO_ROOT / "litellm_config.reasoning.yaml").read_text())["include"]
+    for name in included:
+        assert vols[str(Path(config_in_container).with_name(name))] == (REPO_ROOT / name).resolve()
+    pull_vols = {dst: Path(src).resolve() for src, dst, _ in _volumes(pull)}
+    assert pull_vols[_env(pull)["OLLAMA_MODELS_FROM"]] == (REPO_ROOT / "litellm_config.reasoning.yaml").resolve()
+    for name in included:
+        assert str(Path(_env(pull)["OLLAMA_MODELS_FROM"]).with_name(name)) in pull_vols

@@ -331,3 +331,24 @@ def test_wait_retries_only_errors_that_can_go_away(mini, monkeypatch):
     with pytest.raises(errors.InstallError, match="rejected"):
         inst.run(argv, env={"OWUI_API_KEY": "sk-x"}, out=io.StringIO())
     assert len(attempts) == 1
+
+
+def test_models_of_admin_routes_and_long_context_are_checked_and_shared():
+    real = source.load_function_source(REPO / "functions" / "router_filter.py")
+    routes = "math -> gpt-reasoning: prove, theorem\nlegal -> gpt-legal@4: contract\nnot a route line"
+    listed = ("gpt-code", "gpt-chat", "gpt-vision", "gpt-reasoning", "gpt-long")
+    new = {"routes": routes, "long_context_model": "gpt-long"}
+    server = FakeServer(listed=listed)
+    with pytest.raises(errors.InstallError, match=r"routes\[legal\]='gpt-legal'") as exc:
+        _plan(server, real, new)
+    assert "gpt-reasoning" not in str(exc.value).split("models it lists")[0]  # listed: not missing
+    assert all(m == "GET" for m, _ in server.calls)
+    server = FakeServer(listed=listed + ("gpt-legal",))
+    plan, _ = _plan(server, real, new)
+    shared = {s.body["id"] for s in plan.changes if s.path == "/api/v1/models/model/access/update"}
+    assert shared == {"gpt-code", "gpt-chat", "gpt-vision", "gpt-reasoning", "gpt-legal", "gpt-long"}
+    # the line the router will skip is named, not fatal
+    assert any("routes line 3" in n for n in plan.notes), plan.notes
+    # gpt-reasoning missing: the message says which LiteLLM config serves it
+    with pytest.raises(errors.InstallError, match="litellm_config.reasoning.yaml"):
+        _plan(FakeServer(), real, {"routes": "math -> gpt-reasoning: prove"})

@@ -182,3 +182,28 @@ def test_local_callback_modules_are_copied_next_to_the_generated_config(tmp_path
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "out" / "hooks" / "log.py").read_text() == "x = 1\n"
     assert yaml.safe_load(out.read_text())["litellm_settings"]["callbacks"] == ["hooks.log.x", "langfuse"]
+
+
+def test_an_included_config_is_merged_as_litellm_merges_it():
+    """--config litellm_config.reasoning.yaml: the script follows `include` itself, with the same result
+    as LiteLLM's own merge (tests/test_stack_config.py runs LiteLLM's code), then spreads every group,
+    gpt-reasoning included, over the hosts."""
+    from test_stack_config import litellm_merged
+
+    path = REPO / "litellm_config.reasoning.yaml"
+    assert gen.load_config(path) == litellm_merged(path)
+    out = gen.generate(gen.load_config(path), [("g1", "http://g1:11434"), ("g2", "http://g2:11434"),
+                                               ("g3", "http://g3:11434")])
+    ids = {(e["model_name"], e["model_info"]["id"]) for e in out["model_list"]}
+    assert {i for g, i in ids if g == "gpt-reasoning"} == {"deepseek-r1@g1", "deepseek-r1@g2", "deepseek-r1@g3"}
+    assert {i for g, i in ids if g == "gpt-reasoning-cold"} == {f"deepseek-r1/cold@g{n}" for n in (1, 2, 3)}
+    assert "include" not in out
+
+
+def test_a_bad_include_fails_with_one_line(tmp_path):
+    (tmp_path / "top.yaml").write_text("include:\n  - missing.yaml\nmodel_list: []\n")
+    r = run_gen("--config", str(tmp_path / "top.yaml"), "--hosts", "http://a:11434")
+    assert r.returncode == 2 and "cannot read" in r.stderr and "missing.yaml" in r.stderr, r.stderr
+    (tmp_path / "top.yaml").write_text("include: litellm_config.yaml\n")
+    r = run_gen("--config", str(tmp_path / "top.yaml"), "--hosts", "http://a:11434")
+    assert r.returncode == 2 and "must be a list" in r.stderr, r.stderr

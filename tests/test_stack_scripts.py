@@ -101,3 +101,48 @@ def test_which_model_lists_user_requests_not_the_proxys_health_checks():
     assert p.returncode == 0, p.stderr
     assert "answered requests: 1" in p.stdout
     assert "gpt-code    deepseek-coder@ollama-b" in p.stdout and "None" not in p.stdout
+
+
+# ---- the models come from the LiteLLM config the proxy runs (compose: OLLAMA_MODELS_FROM)
+def test_models_named_by_the_config_and_its_includes_are_pulled(tmp_path):
+    with OllamaStub("pf", models=[]) as f, OllamaStub("pg", models=[]) as g:
+        p = run_pull(f.url, OLLAMA_MODELS_FROM=str(REPO_ROOT / "litellm_config.yaml"), OLLAMA_WARM="0")
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert sorted(f.stats()["models"]) == sorted(ALL)
+        # litellm_config.reasoning.yaml names deepseek-r1 and includes litellm_config.yaml
+        p = run_pull(f.url, g.url, OLLAMA_MODELS_FROM=str(REPO_ROOT / "litellm_config.reasoning.yaml"),
+                     OLLAMA_WARM="0")
+        assert p.returncode == 0, p.stdout + p.stderr
+        for stub in (f, g):
+            assert sorted(stub.stats()["models"]) == sorted(ALL + ["deepseek-r1"])
+        assert f.stats()["paths"].get("/api/pull") == 5  # 4, then only deepseek-r1
+        # an include is read next to the file that names it, wherever that is
+        (tmp_path / "sub").mkdir()
+        (tmp_path / "sub" / "base.yaml").write_text("model_list:\n  - litellm_params: {model: ollama/phi3}\n")
+        (tmp_path / "top.yaml").write_text("include:\n  - sub/base.yaml\nmodel_list:\n"
+                                           "  # - model: ollama_chat/commented-out\n"
+                                           "  - litellm_params:\n      model: \"ollama_chat/qwq:32b\"\n")
+        p = run_pull(g.url, OLLAMA_MODELS_FROM=str(tmp_path / "top.yaml"), OLLAMA_WARM="0")
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert "models named by top.yaml: qwq:32b phi3" in p.stdout, p.stdout
+        assert "commented-out" not in g.stats()["models"]
+
+
+def test_a_list_that_misses_a_model_of_the_config_is_warned_about():
+    with OllamaStub("ph", models=[]) as h:
+        p = run_pull(h.url, OLLAMA_MODELS_TO_PULL="llama3 mistral", OLLAMA_WARM="0",
+                     OLLAMA_MODELS_FROM=str(REPO_ROOT / "litellm_config.reasoning.yaml"))
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert set(h.stats()["models"]) == {"llama3", "mistral"}  # the list wins
+        warned = [line for line in p.stdout.splitlines() if "WARNING" in line]
+        assert sorted(w.split(" uses ")[1].split(",")[0] for w in warned) == ["deepseek-coder", "deepseek-r1", "llava"]
+
+
+def test_an_unreadable_config_stops_before_pulling(tmp_path):
+    with OllamaStub("pi", models=[]) as i:
+        p = run_pull(i.url, OLLAMA_MODELS_FROM=str(tmp_path / "nope.yaml"))
+        assert p.returncode == 2 and "cannot read the LiteLLM config" in p.stderr, p.stdout + p.stderr
+        (tmp_path / "empty.yaml").write_text("model_list: []\n")
+        p = run_pull(i.url, OLLAMA_MODELS_FROM=str(tmp_path / "empty.yaml"))
+        assert p.returncode == 2 and "names no Ollama model" in p.stderr, p.stdout + p.stderr
+        assert i.stats()["paths"].get("/api/pull") is None

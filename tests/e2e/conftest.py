@@ -1,7 +1,10 @@
 """The real stack, started ONCE per pytest session and shared by every test in tests/e2e/:
 
     two Ollama stand-ins (inst-a, inst-b; subprocesses, so a test can kill one hard)
-    -> the real LiteLLM proxy (.venvs/litellm) with the repository's litellm_config.yaml
+    -> the real LiteLLM proxy (.venvs/litellm) with the repository's litellm_config.reasoning.yaml:
+       litellm_config.yaml (included, unchanged) plus the optional gpt-reasoning group, so that
+       routes of an admin reach a fifth model (the default file alone runs in tests/test_stack.py
+       and in the Docker tier)
     -> the real Open WebUI (.venvs/openwebui), fresh DATA_DIR, offline settings
     -> the router function installed by our installer (scripts/install-router.py).
 
@@ -34,7 +37,10 @@ REPO = procs.REPO_ROOT
 INSTALL_SCRIPT = REPO / "scripts" / "install-router.py"
 FUNCTION_FILE = REPO / "functions" / "router_filter.py"
 FUNCTION_ID = "router_filter"
-ALIASES = ["gpt-chat", "gpt-code", "gpt-vision", "gpt-backup"]
+ALIASES = ["gpt-chat", "gpt-code", "gpt-vision", "gpt-backup", "gpt-reasoning"]
+LITELLM_CONFIG = REPO / "litellm_config.reasoning.yaml"
+# what the stand-ins have pulled: every model litellm_config.reasoning.yaml names
+STUB_MODELS = "llama3,deepseek-coder,llava,mistral,deepseek-r1"
 INSTANCES = ("inst-a", "inst-b")
 
 # filled while the session runs, printed by pytest_terminal_summary
@@ -61,7 +67,7 @@ class Stack:
             self.start_stub(name)
         REPORT["timings"]["ollama stand-ins"] = time.monotonic() - t0
 
-        self.proxy = LiteLLMProxy(self.stubs["inst-a"][1], self.stubs["inst-b"][1],
+        self.proxy = LiteLLMProxy(self.stubs["inst-a"][1], self.stubs["inst-b"][1], config=LITELLM_CONFIG,
                                   log_dir=self.workdir / "litellm", timeout=180)
         self.owui = OpenWebUI(openai_base_url=self.proxy.url + "/v1", openai_api_key=self.proxy.master_key,
                               log_dir=self.workdir / "openwebui", timeout=300)
@@ -113,7 +119,7 @@ class Stack:
 
     # -------------------------------------------------------------- stand-ins
     def start_stub(self, name: str, port: int | None = None) -> None:
-        proc, url = procs.start_ollama_stub(name, port=port, log_dir=self.workdir / "stubs")
+        proc, url = procs.start_ollama_stub(name, port=port, log_dir=self.workdir / "stubs", models=STUB_MODELS)
         self.stubs[name] = (proc, url, int(url.rsplit(":", 1)[1]))
 
     def stub_stats(self, name: str) -> dict:

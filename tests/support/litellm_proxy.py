@@ -126,8 +126,10 @@ class Stack:
     """Two Ollama stand-ins (subprocesses, killable) behind the real LiteLLM proxy."""
 
     def __init__(self, log_dir: Path, delay: float = 0.0, extra_env: Mapping[str, str] | None = None,
-                 config: str | os.PathLike = CONFIG_PATH, request_log: bool = False):
+                 config: str | os.PathLike = CONFIG_PATH, request_log: bool = False,
+                 stub_models: str | None = None):
         self.log_dir = Path(log_dir)
+        self.stub_models = stub_models  # comma-separated models the stand-ins have (None: their default four)
         self.delay = delay
         self.extra_env = extra_env
         self.config = config
@@ -137,7 +139,8 @@ class Stack:
         self.proxy: LiteLLMProxy | None = None
 
     def start_stub(self, name: str, port: int | None = None) -> str:
-        proc, url = procs.start_ollama_stub(name, port=port, delay=self.delay, log_dir=self.log_dir)
+        proc, url = procs.start_ollama_stub(name, port=port, delay=self.delay, log_dir=self.log_dir,
+                                            models=self.stub_models)
         self.stubs[name] = proc
         self.urls[name] = url
         return url

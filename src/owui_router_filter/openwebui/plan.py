@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..function.routes import parse_routes
 from .client import Client, get_function, get_function_valves, get_model, list_model_ids
 from .errors import InstallError
 from .source import FunctionSource
@@ -157,15 +158,20 @@ def _check_aliases(plan: Plan, client: Client, effective: dict, share_aliases: b
     WebUI checks the model the filter routes to as well: a connection model with no access entry is
     admin-only, so every routed request of a regular user would fail with "Model not found"."""
     ids = list_model_ids(client)
-    missing = [f"{k}={effective.get(k)!r}" for k in ALIAS_VALVES if effective.get(k) and effective.get(k) not in ids]
+    targets = routed_models(effective)
+    for problem in parse_routes(str(effective.get("routes") or "")).problems:
+        plan.notes.append(f"valve routes: {problem}; the router skips that line")
+    missing = [f"{where}={model!r}" for where, model in targets if model not in ids]
     if missing:
         shown = ", ".join(i for i in ids if i != MODEL_ID)[:300] or "none"
         raise InstallError(
             f"Open WebUI does not list the model(s) {', '.join(missing)}; routing there would fail with "
-            f"'Model not found' (models it lists: {shown}); check the LiteLLM connection or set the valves",
+            f"'Model not found' (models it lists: {shown}); check the LiteLLM connection or set the valves"
+            + ("; gpt-reasoning is served only with litellm_config.reasoning.yaml (LITELLM_CONFIG in .env)"
+               if any(model == "gpt-reasoning" for _, model in targets if model not in ids) else ""),
             retry=True,
         )
-    for alias in dict.fromkeys(effective.get(k) for k in ALIAS_VALVES if effective.get(k)):
+    for alias in dict.fromkeys(model for _, model in targets):
         entry = get_model(client, alias)
         if entry is None:
             if share_aliases:
@@ -178,6 +184,15 @@ def _check_aliases(plan: Plan, client: Client, effective: dict, share_aliases: b
             plan.notes.append(
                 f"model {alias!r} has access rules; users without read access get 'Model not found' when routed there"
             )
+
+
+def routed_models(effective: dict) -> list[tuple[str, str]]:
+    """(where, model) for every model the valves can route to: the three aliases, the long-context
+    model and the model of each admin route ("routes[math]")."""
+    found = [(k, str(effective.get(k))) for k in (*ALIAS_VALVES, "long_context_model") if effective.get(k)]
+    for route in parse_routes(str(effective.get("routes") or "")).routes:
+        found.append((f"routes[{route.name}]", route.model))
+    return found
 
 
 def _plan_switches(plan: Plan, current: dict | None, fid: str, make_global: bool) -> None:
