@@ -225,11 +225,14 @@ def test_router_installed_once_routes_on_both_replicas(scaled, admin, capsys):
 # A Socket.IO client like the browser's, run with the Open WebUI venv's python-socketio: it
 # connects with the user's token and prints every `events` message as one JSON line.
 SOCKET_CLIENT = r'''
-import json, os, sys, time, socketio
+import json, os, sys, threading, time, socketio
 sio = socketio.Client(reconnection=False)
+lock = threading.Lock()  # handlers run in several threads: one whole line per write, never two interleaved
 @sio.on("events")
 def on_events(data):
-    print("EVENT " + json.dumps(data), flush=True)
+    with lock:
+        sys.stdout.write("EVENT " + json.dumps(data) + "\n")
+        sys.stdout.flush()
 sio.connect(sys.argv[1], socketio_path="/ws/socket.io", transports=["websocket"],
             auth={"token": os.environ["OWUI_TOKEN"]}, wait_timeout=30)
 print("CONNECTED " + sio.get_sid("/"), flush=True)  # the namespace sid the server uses
@@ -278,7 +281,7 @@ def test_router_status_reaches_a_browser_connected_to_the_other_replica(scaled, 
         statuses = []
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not statuses:
-            for line in client.log_path.read_text().splitlines():
+            for line in client.log_path.read_text().split("\n")[:-1]:  # whole lines only (the last may be mid-write)
                 if line.startswith("EVENT "):
                     ev = _json.loads(line[6:])
                     data = ev.get("data") or {}

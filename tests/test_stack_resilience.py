@@ -157,10 +157,14 @@ def test_a_mid_stream_death_reaches_the_user_as_partial_answer_and_error(stack):
         remote_control(b, fail_models=[])
     print(f"\nFIGURES mid_stream_death: status={status} partial={text!r} error={str(error)[:160]!r}")
     assert status == 200  # the status line went out with the first chunk
-    assert text.startswith("[ollama-a deepseek-coder]"), text
+    # how many of the 3 chunks reach the client before the cut depends on timing (under load only the
+    # first one did): the text is a start of A's answer, and not all of it
+    assert text.startswith("[ollama-a"), text
     assert "w10" not in text  # partial
     assert error is not None and "APIConnectionError" in str(error), error
-    assert remote_stats(a)["died"] == 1
+    # >= 1, not == 1: LiteLLM's background health checks (at start-up, then every 120 s) ask A's
+    # deepseek-coder too, and A cuts those answers the same way while the test runs
+    assert remote_stats(a)["died"] >= 1
 
 
 def test_a_model_loading_on_both_instances_still_answers(stack):
