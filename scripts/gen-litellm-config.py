@@ -109,8 +109,9 @@ def load_config(path: Path) -> dict:
     breadth first, each file once, named relative to the file that names it; an included
     file's lists extend the merged lists, its other values replace them."""
     path = path.resolve()
-    merged = {k: v for k, v in _read_yaml(path).items() if k != "include"}
-    pending = [(inc, path) for inc in _includes(_read_yaml(path), path)]
+    root = _read_yaml(path)
+    merged = {k: v for k, v in root.items() if k != "include"}
+    pending = [(inc, path) for inc in _includes(root, path)]
     loaded = {path}
     while pending:
         entry, declared_in = pending.pop(0)

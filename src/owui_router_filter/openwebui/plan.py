@@ -161,14 +161,14 @@ def _check_aliases(plan: Plan, client: Client, effective: dict, share_aliases: b
     targets = routed_models(effective)
     for problem in parse_routes(str(effective.get("routes") or "")).problems:
         plan.notes.append(f"valve routes: {problem}; the router skips that line")
-    missing = [f"{where}={model!r}" for where, model in targets if model not in ids]
+    missing = [(where, model) for where, model in targets if model not in ids]
     if missing:
         shown = ", ".join(i for i in ids if i != MODEL_ID)[:300] or "none"
         raise InstallError(
-            f"Open WebUI does not list the model(s) {', '.join(missing)}; routing there would fail with "
-            f"'Model not found' (models it lists: {shown}); check the LiteLLM connection or set the valves"
+            f"Open WebUI does not list the model(s) {', '.join(f'{w}={m!r}' for w, m in missing)}; routing there "
+            f"would fail with 'Model not found' (models it lists: {shown}); check the LiteLLM connection or set the valves"
             + ("; gpt-reasoning is served only with litellm_config.reasoning.yaml (LITELLM_CONFIG in .env)"
-               if any(model == "gpt-reasoning" for _, model in targets if model not in ids) else ""),
+               if any(model == "gpt-reasoning" for _, model in missing) else ""),
             retry=True,
         )
     for alias in dict.fromkeys(model for _, model in targets):
