@@ -50,21 +50,19 @@ class Vocabulary:
 
     def matches(self, tokens):
         """Yield each phrase found, longest first at every position, without overlaps."""
-        i, n = 0, len(tokens)
         lengths, weights, ambiguous = self.lengths, self.weights, self.ambiguous
-        while i < n:
-            sizes = lengths.get(tokens[i])
-            step = 1
-            if sizes:
-                for size in sizes:
-                    if i + size > n:
-                        continue
-                    phrase = tokens[i] if size == 1 else " ".join(tokens[i:i + size])
-                    if phrase in weights or phrase in ambiguous:
-                        yield phrase
-                        step = size
-                        break
-            i += step
+        n, after = len(tokens), 0
+        for i in [i for i, token in enumerate(tokens) if token in lengths]:  # where a phrase can start
+            if i < after:
+                continue
+            for size in lengths[tokens[i]]:
+                if i + size > n:
+                    continue
+                phrase = tokens[i] if size == 1 else " ".join(tokens[i:i + size])
+                if phrase in weights or phrase in ambiguous:
+                    yield phrase
+                    after = i + size
+                    break
 
 
 def parse_keywords(spec: str, default_weight: float) -> dict:

@@ -121,4 +121,6 @@ def clip(text: str, max_chars: int) -> str:
 
 def fold(text: str) -> str:
     """Lower-case and strip accents, so 'Função' matches 'funcao'; characters outside ASCII are dropped."""
+    if text.isascii():  # nothing to decompose or drop
+        return text.lower()
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
