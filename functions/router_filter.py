@@ -20,7 +20,6 @@ import zlib
 from array import array
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from itertools import compress
 from pydantic import BaseModel, Field, ValidationError
 from zlib import crc32
 
@@ -248,32 +247,14 @@ def token_ids(token: str) -> tuple:
     return tuple(ids)
 
 
-# A pair's id is ((first * K1) ^ (second + K2)) * K3 >> 7, on HASH_BITS bits: it depends on the low
-# HASH_BITS + 7 bits of each factor only, so each token's two halves are cut to those bits once.
-_K1, _K2, _K3 = 0x9E3779B1, 0x7F4A7C15, 0x85EBCA6B
-_LOW = (1 << (HASH_BITS + 7)) - 1
-_K3_LOW = _K3 & _LOW
-
-
-def pair_halves(token_id: int) -> tuple:
-    """What a token brings to the id of a pair it starts, and of a pair it ends."""
-    return (token_id * _K1) & _LOW, (token_id + _K2) & _LOW
-
-
-def mix_pairs(starts, ends) -> list:
-    """Pair ids from the halves of each pair's first token (`starts`) and second token (`ends`)."""
-    return [(a ^ b) * _K3_LOW >> 7 & _MASK for a, b in zip(starts, ends)]
-
-
-def distinct_pairs(toks: list) -> list:
-    """The distinct pairs of neighbouring tokens, in order of first appearance."""
-    return list(dict.fromkeys(zip(toks, toks[1:])))
+def pair_id(first: int, second: int) -> int:
+    """The hashed feature of two neighbouring tokens, mixed from the ids of the two tokens themselves."""
+    return ((first * 0x9E3779B1) ^ (second + 0x7F4A7C15)) * 0x85EBCA6B >> 7 & _MASK
 
 
 def pair_ids(toks: list) -> list:
     """Hashed features of the distinct pairs of neighbouring tokens, in order of first appearance."""
-    pairs = distinct_pairs(toks)
-    return mix_pairs([pair_halves(token_ids(a)[0])[0] for a, _ in pairs], [pair_halves(token_ids(b)[0])[1] for _, b in pairs])
+    return [pair_id(token_ids(a)[0], token_ids(b)[0]) for a, b in dict.fromkeys(zip(toks, toks[1:]))]
 
 
 def structure_kind(label: str) -> str:
@@ -332,10 +313,10 @@ def _hashed() -> array:
 
 @lru_cache(maxsize=65536)
 def _token_weight(token: str) -> tuple:
-    """(sum of the quantized weights, number of features, the halves of its pairs' ids) for one distinct token."""
+    """(sum of the quantized weights, number of features, the token's own id) for one distinct token."""
     table = _hashed()
     ids = token_ids(token)
-    return sum(table[i] for i in ids), len(ids), pair_halves(ids[0])
+    return sum(table[i] for i in ids), len(ids), ids[0]
 
 
 def log_odds(toks: list, dense: dict) -> tuple:
@@ -343,22 +324,19 @@ def log_odds(toks: list, dense: dict) -> tuple:
 
     Words carry their own features, their n-grams and half of each neighbouring pair they are in."""
     table = _hashed()
-    distinct = list(dict.fromkeys(toks))
-    weights, sizes, halves = zip(*map(_token_weight, distinct)) if distinct else ((), (), ())
-    per_token = dict(zip(distinct, weights))
-    pairs = distinct_pairs(toks)
-    if pairs:
-        half = dict(zip(distinct, halves))
-        firsts, seconds = zip(*pairs)
-        pair_ids = mix_pairs([half[a][0] for a in firsts], [half[b][1] for b in seconds])
-        pair_weights = list(map(table.__getitem__, pair_ids))
-    else:
-        pair_weights = []
-    total = sum(weights) + sum(pair_weights)
-    count = sum(sizes) + len(pair_weights)
-    for (a, b), weight in zip(compress(pairs, pair_weights), filter(None, pair_weights)):
-        per_token[a] += weight / 2
-        per_token[b] += weight / 2
+    per_token, own_id, total, count = {}, {}, 0, 0
+    for token in dict.fromkeys(toks):
+        weight, n, own_id[token] = _token_weight(token)
+        per_token[token] = weight
+        total += weight
+        count += n
+    for a, b in dict.fromkeys(zip(toks, toks[1:])):
+        weight = table[pair_id(own_id[a], own_id[b])]
+        total += weight
+        count += 1
+        if weight:
+            per_token[a] += weight / 2
+            per_token[b] += weight / 2
     scale = MODEL["scale"] / math.sqrt(count) if count else 0.0
     parts = {token: weight * scale for token, weight in per_token.items() if weight}
     z = MODEL["bias"] + total * scale

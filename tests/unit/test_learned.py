@@ -102,19 +102,3 @@ def test_code_asked_in_plain_words_goes_to_the_coder(text):
     decision = decide(user(text))
     assert decision.route == "code", str(decision)
 
-
-def test_pair_ids_are_the_documented_mix_of_the_two_token_ids():
-    """features.py cuts each token's part of a pair id to the bits that matter, once per token; the id
-    must stay ((first * K1) ^ (second + K2)) * K3 >> 7 on HASH_BITS bits, which the weights were trained with."""
-    import random
-
-    rng = random.Random(3)
-    for _ in range(20000):
-        a, b = rng.randrange(features.HASH_SIZE), rng.randrange(features.HASH_SIZE)
-        want = ((a * 0x9E3779B1) ^ (b + 0x7F4A7C15)) * 0x85EBCA6B >> 7 & (features.HASH_SIZE - 1)
-        assert features.mix_pairs([features.pair_halves(a)[0]], [features.pair_halves(b)[1]]) == [want]
-    toks = features.feature_tokens("def f(x): return x + 1  # same pair twice: x +, x +")
-    ids = [features.token_ids(t)[0] for t in toks]
-    want = [((a * 0x9E3779B1) ^ (b + 0x7F4A7C15)) * 0x85EBCA6B >> 7 & (features.HASH_SIZE - 1)
-            for a, b in dict.fromkeys(zip(ids, ids[1:]))]
-    assert features.pair_ids(toks) == want

@@ -62,32 +62,14 @@ def token_ids(token: str) -> tuple:
     return tuple(ids)
 
 
-# A pair's id is ((first * K1) ^ (second + K2)) * K3 >> 7, on HASH_BITS bits: it depends on the low
-# HASH_BITS + 7 bits of each factor only, so each token's two halves are cut to those bits once.
-_K1, _K2, _K3 = 0x9E3779B1, 0x7F4A7C15, 0x85EBCA6B
-_LOW = (1 << (HASH_BITS + 7)) - 1
-_K3_LOW = _K3 & _LOW
-
-
-def pair_halves(token_id: int) -> tuple:
-    """What a token brings to the id of a pair it starts, and of a pair it ends."""
-    return (token_id * _K1) & _LOW, (token_id + _K2) & _LOW
-
-
-def mix_pairs(starts, ends) -> list:
-    """Pair ids from the halves of each pair's first token (`starts`) and second token (`ends`)."""
-    return [(a ^ b) * _K3_LOW >> 7 & _MASK for a, b in zip(starts, ends)]
-
-
-def distinct_pairs(toks: list) -> list:
-    """The distinct pairs of neighbouring tokens, in order of first appearance."""
-    return list(dict.fromkeys(zip(toks, toks[1:])))
+def pair_id(first: int, second: int) -> int:
+    """The hashed feature of two neighbouring tokens, mixed from the ids of the two tokens themselves."""
+    return ((first * 0x9E3779B1) ^ (second + 0x7F4A7C15)) * 0x85EBCA6B >> 7 & _MASK
 
 
 def pair_ids(toks: list) -> list:
     """Hashed features of the distinct pairs of neighbouring tokens, in order of first appearance."""
-    pairs = distinct_pairs(toks)
-    return mix_pairs([pair_halves(token_ids(a)[0])[0] for a, _ in pairs], [pair_halves(token_ids(b)[0])[1] for _, b in pairs])
+    return [pair_id(token_ids(a)[0], token_ids(b)[0]) for a, b in dict.fromkeys(zip(toks, toks[1:]))]
 
 
 def structure_kind(label: str) -> str:

@@ -11,9 +11,8 @@ import math
 import zlib
 from array import array
 from functools import lru_cache
-from itertools import compress
 
-from .features import HASH_SIZE, distinct_pairs, mix_pairs, pair_halves, token_ids
+from .features import HASH_SIZE, pair_id, token_ids
 from .weights import HASHED_WEIGHTS, MODEL
 
 OFFSET = 3.0
@@ -30,10 +29,10 @@ def _hashed() -> array:
 
 @lru_cache(maxsize=65536)
 def _token_weight(token: str) -> tuple:
-    """(sum of the quantized weights, number of features, the halves of its pairs' ids) for one distinct token."""
+    """(sum of the quantized weights, number of features, the token's own id) for one distinct token."""
     table = _hashed()
     ids = token_ids(token)
-    return sum(table[i] for i in ids), len(ids), pair_halves(ids[0])
+    return sum(table[i] for i in ids), len(ids), ids[0]
 
 
 def log_odds(toks: list, dense: dict) -> tuple:
@@ -41,22 +40,19 @@ def log_odds(toks: list, dense: dict) -> tuple:
 
     Words carry their own features, their n-grams and half of each neighbouring pair they are in."""
     table = _hashed()
-    distinct = list(dict.fromkeys(toks))
-    weights, sizes, halves = zip(*map(_token_weight, distinct)) if distinct else ((), (), ())
-    per_token = dict(zip(distinct, weights))
-    pairs = distinct_pairs(toks)
-    if pairs:
-        half = dict(zip(distinct, halves))
-        firsts, seconds = zip(*pairs)
-        pair_ids = mix_pairs([half[a][0] for a in firsts], [half[b][1] for b in seconds])
-        pair_weights = list(map(table.__getitem__, pair_ids))
-    else:
-        pair_weights = []
-    total = sum(weights) + sum(pair_weights)
-    count = sum(sizes) + len(pair_weights)
-    for (a, b), weight in zip(compress(pairs, pair_weights), filter(None, pair_weights)):
-        per_token[a] += weight / 2
-        per_token[b] += weight / 2
+    per_token, own_id, total, count = {}, {}, 0, 0
+    for token in dict.fromkeys(toks):
+        weight, n, own_id[token] = _token_weight(token)
+        per_token[token] = weight
+        total += weight
+        count += n
+    for a, b in dict.fromkeys(zip(toks, toks[1:])):
+        weight = table[pair_id(own_id[a], own_id[b])]
+        total += weight
+        count += 1
+        if weight:
+            per_token[a] += weight / 2
+            per_token[b] += weight / 2
     scale = MODEL["scale"] / math.sqrt(count) if count else 0.0
     parts = {token: weight * scale for token, weight in per_token.items() if weight}
     z = MODEL["bias"] + total * scale
