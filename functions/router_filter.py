@@ -799,11 +799,11 @@ _CODE_LINE = re.compile(
     r"|^\s*(?:if|for|while|switch|else|foreach)\b.*[:{]\s*$"
     r"|^\s*[A-Za-z_][\w.\[\]\"']*\s*(?:=|\+=|-=|\*=)\s*[\w\"'\[\({-]"
     r"|^(?: {4}|\t)+\S.*[(){}\[\];=:]",
-    re.M,
+    re.MULTILINE,
 )
 # The plain expression's branches, apart: the one that ends a line, and the ones that start one
 # (found from the newline before the line, in "\n" + raw).
-_CODE_LINE_END = re.compile(r"(?:;|\{|\}|\):|\) \{|=>)\s*$", re.M)  # single characters apart: a faster scan
+_CODE_LINE_END = re.compile(r"(?:;|\{|\}|\):|\) \{|=>)\s*$", re.MULTILINE)  # single characters apart: a faster scan
 _CODE_LINE_BEGIN = re.compile(
     r"\n(?:\s*(?:def |class \w|import [\w.]+|from [\w.]+ import|return\b|elif\b|except\b|try:|finally:|raise \w"
     r"|async def|public |private |protected |static |void |let |const |var |function\b|fn \w|func \w"
@@ -813,7 +813,7 @@ _CODE_LINE_BEGIN = re.compile(
     r"|\s*(?:if|for|while|switch|else|foreach)\b.*[:{]\s*$"
     r"|\s*[A-Za-z_][\w.\[\]\"']*\s*(?:=|\+=|-=|\*=)\s*[\w\"'\[\({-]"
     r"|(?: {4}|\t)+\S.*[(){}\[\];=:])",
-    re.M,
+    re.MULTILINE,
 )
 
 
@@ -994,7 +994,7 @@ _HTTP_VERB = re.compile(r"(?:G(?<!\wG)ET|P(?<!\wP)(?:OST|UT|ATCH)|D(?<!\wD)ELETE
 _HTTP_VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 # \b(?:port|porta|puerto|localhost|127\.0\.0\.1|0\.0\.0\.0):?\s?\d{2,5}\b, any case; its words and a
 # digit are looked for first in the case-folded text.
-_PORT = re.compile(r"\b(?:port|porta|puerto|localhost|127\.0\.0\.1|0\.0\.0\.0):?\s?\d{2,5}\b", re.I)
+_PORT = re.compile(r"\b(?:port|porta|puerto|localhost|127\.0\.0\.1|0\.0\.0\.0):?\s?\d{2,5}\b", re.IGNORECASE)
 _PORT_HINTS = (
     ("port", re.compile(r"porta?:?\s?\d")), ("puerto", re.compile(r"puerto:?\s?\d")),
     ("localhost", re.compile(r"localhost:?\s?\d")), ("127.0.0.1", re.compile(r"127\.0\.0\.1:?\s?\d")),

@@ -11,27 +11,23 @@ from itertools import islice
 
 import pytest
 
-from owui_router_filter.function.structure import Signal, structure_signals
+from owui_router_filter.function.structure import (  # the plain expressions, used both ways
+    _CODE_LINE,
+    _HTML,
+    _INLINE_CODE,
+    _LATEX,
+    _REGEX,
+    Signal,
+    structure_signals,
+)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-_CODE_LINE = re.compile(
-    r"^\s*(?:def |class \w|import [\w.]+|from [\w.]+ import|return\b|elif\b|except\b|try:|finally:|raise \w"
-    r"|async def|public |private |protected |static |void |let |const |var |function\b|fn \w|func \w"
-    r"|package [\w.]+;?$|using [\w.]+;|namespace |#include|#define|template\s*<|struct \w|impl\b|pub fn"
-    r"|println!|console\.\w+\(|print\(|printf\(|echo |System\.out|SELECT |INSERT |UPDATE \w+ SET|CREATE "
-    r"|//|/\*|\*/|#!|@\w+\(?|<\?php|\w+\s*:=)"
-    r"|(?:[;{}]|\):|\) \{|=>)\s*$"
-    r"|^\s*(?:if|for|while|switch|else|foreach)\b.*[:{]\s*$"
-    r"|^\s*[A-Za-z_][\w.\[\]\"']*\s*(?:=|\+=|-=|\*=)\s*[\w\"'\[\({-]"
-    r"|^(?: {4}|\t)+\S.*[(){}\[\];=:]",
-    re.M,
-)
 _STACK_TRACE = re.compile(
     r"Traceback \(most recent call last\)|^\s*File \"[^\"]+\", line \d+|^\s+at [\w.$<>]+\([\w.]+:\d+\)"
     r"|^\s+at .+ \(.+:\d+:\d+\)|Segmentation fault|core dumped|panicked at|^panic: |npm ERR!|error\[E\d{4}\]"
     r"|Exception in thread|^\s*\w+(?:\.\w+)+(?:Error|Exception)\b|undefined is not a function|Cannot read propert",
-    re.M,
+    re.MULTILINE,
 )
 _ERROR_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception)\b|\bE[A-Z]{3,}\b(?=:)|\berrno\b|\b(?i:fatal|error|hint):\s")
 _SHELL = re.compile(
@@ -40,7 +36,7 @@ _SHELL = re.compile(
     r" +(?:-{1,2}[\w-]+|install|run|add|commit|push|pull|clone|status|checkout|build|exec|logs|restart|start|apply|get|init)\b"
     r"|\b(?:awk|sed|find|xargs|sort|uniq|head|tail|ls|du|df|ps|kill|lsof|netstat|crontab|tar|zip|unzip|cat|wc|cut|tr)"
     r" +(?:-{1,2}[a-zA-Z][\w-]*|\.|/|\*)",
-    re.M,
+    re.MULTILINE,
 )
 _SQL = re.compile(
     r"\bSELECT\b[\s\S]{1,300}?\bFROM\b|\bINSERT\s+INTO\b|\bCREATE\s+(?:TABLE|INDEX|VIEW)\b|\bUPDATE\s+\w+\s+SET\b"
@@ -53,19 +49,12 @@ _FILE_NAME = re.compile(
 )
 _NOT_FILE = frozenset(("e.g", "i.e", "a.c", "d.c", "p.s"))
 _FORMULA = re.compile(r"=\s*[A-Z][A-Z0-9.]{1,15}\(|\b[A-Z]{1,3}\$?\d{1,6}:\$?[A-Z]{1,3}\$?\d{1,6}\b")
-_LATEX = re.compile(
-    r"\\(?:begin|end|frac|sum|int|sqrt|documentclass|usepackage|section|mathbb|mathrm|alpha|beta|left|right|label"
-    r"|cite|textbf|item|includegraphics|newcommand)\b|\$\$[^$]{1,200}\$\$"
-)
-_REGEX = re.compile(r"\\[dwsbDWS][+*?{]|\[\^?[a-zA-Z0-9]-[a-zA-Z0-9][^\]]*\][+*?{]|\(\?[:=!<]|\^\\|\\\.\w")
-_HTML = re.compile(r"</?(?:div|span|html|body|head|script|style|table|tr|td|ul|li|button|input|form|a|p|img|h[1-6])\b[^<>]{0,200}>")
 _CALL = re.compile(r"\b[A-Za-z_][\w.]*\([^()\n]{0,80}\)")
 _IDENT = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\b[a-z]+[A-Z][a-z0-9]+[A-Za-z0-9]*\b")
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
-_INLINE_CODE = re.compile(r"`[^`\n]{2,300}`")
 _SUBSCRIPT = re.compile(r"\b[A-Za-z_]\w*\[(?:[^\]\n]{0,40}:[^\]\n]{0,40}|\d+|['\"][\w-]+['\"])\]")
 _HTTP_VERB = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|OPTIONS)\b")
-_PORT = re.compile(r"\b(?:port|porta|puerto|localhost|127\.0\.0\.1|0\.0\.0\.0):?\s?\d{2,5}\b", re.I)
+_PORT = re.compile(r"\b(?:port|porta|puerto|localhost|127\.0\.0\.1|0\.0\.0\.0):?\s?\d{2,5}\b", re.IGNORECASE)
 
 
 def _count(pattern, raw, cap):
