@@ -73,7 +73,7 @@ CAPS = {
     "nl2bash": 1200,
     "oasst-samples": 400,
     "odex": 1000,
-    "own": 5000,
+    "own": 6000,
     "ptbr-llm-bee": 1200,
     "self-instruct": 500,
     "sharegpt92k-sample": 1000,
